@@ -1,0 +1,186 @@
+"""Per-brand runtime state (profile, KB, index, retriever) loaded lazily and kept strictly per brand."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.embedder import Embedder
+from models.pii import PiiDetector
+from retrieval.documents import Passage, article_passages, brand_passages, canned_passage
+from retrieval.indexer import build_store, index_path, kb_hash
+from retrieval.kb_loader import BrandKB, UnknownBrandError, list_brands, load_brand
+from retrieval.kb_schema import Article, CannedAnswer
+from retrieval.retriever import HybridRetriever
+from retrieval.store import IndexMismatchError, IndexNotFoundError, PassageStore
+from webcare.settings import Settings
+from webcare.storage import KBEdit, Storage
+
+log = logging.getLogger(__name__)
+
+KB_KINDS = ("article", "canned")
+
+
+@dataclass
+class BrandRuntime:
+    kb: BrandKB
+    retriever: HybridRetriever
+    pii: PiiDetector
+    index_file: Path
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def brand(self) -> str:
+        return self.kb.brand
+
+    @property
+    def store(self) -> PassageStore:
+        return self.retriever.store
+
+
+def apply_edits(kb: BrandKB, edits: list[KBEdit]) -> BrandKB:
+    """The KB as the files have it, with the edits made through the API replayed over it."""
+    articles = {a.id: a for a in kb.articles}
+    canned = {c.id: c for c in kb.canned}
+    for edit in edits:
+        target: dict = articles if edit.kind == "article" else canned
+        model = Article if edit.kind == "article" else CannedAnswer
+        if edit.action == "delete":
+            target.pop(edit.item_id, None)
+        elif edit.payload is not None:
+            target[edit.item_id] = model.model_validate(edit.payload)
+    return BrandKB(kb.root, kb.profile, list(articles.values()), list(canned.values()), kb.past_answers, kb.labelled)
+
+
+class BrandRegistry:
+    """Loads each brand on first use; a brand's objects are never shared with another brand."""
+
+    def __init__(self, settings: Settings, embedder_factory: Callable[[], Embedder], storage: Storage) -> None:
+        self.settings = settings
+        self._embedder_factory = embedder_factory
+        self._embedder: Embedder | None = None
+        self.storage = storage
+        self._runtimes: dict[str, BrandRuntime] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self._embedder_factory()
+        return self._embedder
+
+    def brands(self) -> list[str]:
+        return list_brands(self.settings.kb_dir)
+
+    def get(self, brand: str, *, progress: bool = False) -> BrandRuntime:
+        """The brand's runtime; raises UnknownBrandError for a brand without a KB folder."""
+        runtime = self._runtimes.get(brand)
+        if runtime is not None:
+            return runtime
+        with self._lock:
+            if brand not in self._runtimes:
+                self._runtimes[brand] = self._load(brand, progress=progress)
+            return self._runtimes[brand]
+
+    def loaded(self) -> list[str]:
+        return sorted(self._runtimes)
+
+    def current_kb(self, brand: str) -> BrandKB:
+        return apply_edits(load_brand(self.settings.kb_dir, brand), self.storage.kb_edits(brand))
+
+    def passages_for(self, kb: BrandKB) -> list[Passage]:
+        return brand_passages(kb, chunk_words=self.settings.chunk_words, overlap=self.settings.chunk_overlap_words)
+
+    def rebuild(self, brand: str, *, progress: bool = False) -> PassageStore:
+        """Build the brand's index from scratch and save it atomically."""
+        kb = self.current_kb(brand)
+        s = self.settings
+        store = build_store(
+            kb,
+            self.embedder,
+            passages=self.passages_for(kb),
+            ann_threshold=s.ann_threshold,
+            nprobe=s.ivf_nprobe,
+            progress=progress,
+        )
+        store.save(index_path(s.index_dir, brand))
+        with self._lock:
+            self._runtimes.pop(brand, None)
+        return store
+
+    def _load(self, brand: str, *, progress: bool) -> BrandRuntime:
+        if brand not in self.brands():
+            raise UnknownBrandError(f"unknown brand {brand!r}")
+        kb = self.current_kb(brand)
+        path = index_path(self.settings.index_dir, brand)
+        try:
+            store = PassageStore.load(path, expected_embedder=self.settings.embedder_model, nprobe=self.settings.ivf_nprobe)
+        except IndexNotFoundError:
+            log.info("no index for brand %s yet; building it", brand)
+            self.rebuild(brand, progress=progress)
+            store = PassageStore.load(path, expected_embedder=self.settings.embedder_model, nprobe=self.settings.ivf_nprobe)
+        if store.meta.dimension != self.embedder.dimension:
+            raise IndexMismatchError(
+                f"index {path} has dimension {store.meta.dimension}, the embedder gives {self.embedder.dimension}; "
+                f"rebuild it with: webcare index --brand {brand}"
+            )
+        s = self.settings
+        retriever = HybridRetriever(
+            store, self.embedder, alpha=s.hybrid_alpha, k1=s.bm25_k1, b=s.bm25_b, saturation=s.bm25_saturation
+        )
+        runtime = BrandRuntime(kb, retriever, PiiDetector(kb.profile.pii_patterns), path)
+        self._sync(runtime)
+        return runtime
+
+    def _sync(self, runtime: BrandRuntime) -> None:
+        """Bring the index in line with the KB (files + API edits): embed only what changed."""
+        wanted = {p.id: p for p in self.passages_for(runtime.kb)}
+        store = runtime.store
+        stale = [pid for pid in (p.id for p in store.passages()) if pid not in wanted]
+        changed = [p for pid, p in wanted.items() if (old := store.get(pid)) is None or old != p]
+        if not stale and not changed:
+            return
+        log.info("brand %s: syncing index (%d changed, %d removed)", runtime.brand, len(changed), len(stale))
+        with runtime.lock:
+            runtime.retriever.remove(stale)
+            if changed:
+                runtime.retriever.upsert(changed)
+            store.meta = store.meta.model_copy(update={"kb_hash": kb_hash(list(wanted.values()))})
+            store.save(runtime.index_file)
+
+    # knowledge-base edits (API) -----------------------------------------------------------------
+    def upsert_item(self, brand: str, item: Article | CannedAnswer) -> bool:
+        """Add or replace an article / canned answer; the index follows at once. Returns True if new."""
+        runtime = self.get(brand)
+        kind = "article" if isinstance(item, Article) else "canned"
+        with runtime.lock:
+            collection = runtime.kb.articles if kind == "article" else runtime.kb.canned
+            created = all(x.id != item.id for x in collection)
+            self.storage.record_kb_edit(brand, kind, item.id, "upsert", item.model_dump(mode="json", by_alias=True))
+            collection[:] = [x for x in collection if x.id != item.id] + [item]
+            s = self.settings
+            new = (
+                article_passages(item, chunk_words=s.chunk_words, overlap=s.chunk_overlap_words)
+                if isinstance(item, Article)
+                else [canned_passage(item)]
+            )
+            old_ids = [pid for pid in runtime.store.ids_for_item(kind, item.id) if pid not in {p.id for p in new}]
+            runtime.retriever.remove(old_ids)
+            runtime.retriever.upsert(new)
+            runtime.store.save(runtime.index_file)
+        return created
+
+    def delete_item(self, brand: str, kind: str, item_id: str) -> bool:
+        runtime = self.get(brand)
+        with runtime.lock:
+            collection = runtime.kb.articles if kind == "article" else runtime.kb.canned
+            if all(x.id != item_id for x in collection):
+                return False
+            self.storage.record_kb_edit(brand, kind, item_id, "delete", None)
+            collection[:] = [x for x in collection if x.id != item_id]
+            runtime.retriever.remove(runtime.store.ids_for_item(kind, item_id))
+            runtime.store.save(runtime.index_file)
+        return True

@@ -1,0 +1,77 @@
+"""Retrieval-based drafts: the best retrieved answers, re-framed in the brand's tone for this channel."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from retrieval.kb_schema import BrandProfile
+from retrieval.retriever import Hit
+from webcare.tone import apply_tone, strip_frame
+from webcare.types import Draft, Source
+
+ANSWER_KINDS = ("past_answer", "canned")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", strip_frame(text).lower()).strip()
+
+
+def _source(hit: Hit) -> Source:
+    return Source(id=hit.passage.id, kind=hit.passage.kind, score=round(hit.score, 4), title=hit.passage.title)
+
+
+class RetrievalDrafter:
+    """Turns retrieval hits into up to ``n`` distinct drafts, best first."""
+
+    def __init__(self, n_drafts: int = 3, article_sentences: int = 3) -> None:
+        self.n_drafts = n_drafts
+        self.article_sentences = article_sentences
+
+    def draft(
+        self,
+        hits: Sequence[Hit],
+        profile: BrandProfile,
+        *,
+        agent: str | None = None,
+        length_limit: int | None = None,
+        prefix: str | None = None,
+        n: int | None = None,
+    ) -> list[Draft]:
+        wanted = n or self.n_drafts
+        signer = profile.agent(agent)
+        answers = [h for h in hits if h.passage.kind in ANSWER_KINDS]
+        articles = [h for h in hits if h.passage.kind == "article"]
+        chosen: list[tuple[Hit, str]] = []
+        seen: set[str] = set()
+        for hit in answers:
+            key = _key(hit.passage.content)
+            if key and key not in seen:
+                seen.add(key)
+                chosen.append((hit, hit.passage.content))
+            if len(chosen) == wanted:
+                break
+        for hit in articles:  # too few answers: fall back to the best article passages
+            if len(chosen) == wanted:
+                break
+            body = " ".join(_SENTENCE.split(hit.passage.content)[: self.article_sentences])
+            key = _key(body)
+            if key and key not in seen:
+                seen.add(key)
+                chosen.append((hit, body))
+
+        drafts: list[Draft] = []
+        for rank, (hit, body) in enumerate(chosen):
+            toned = apply_tone(body, profile.tone, signer, greeting_index=rank, length_limit=length_limit, prefix=prefix)
+            support = [_source(h) for h in articles[:2] if h.passage.id != hit.passage.id]
+            drafts.append(
+                Draft(
+                    text=toned.text,
+                    score=round(hit.score, 4),
+                    sources=[_source(hit), *support],
+                    method="retrieval",
+                    notes=toned.notes,
+                )
+            )
+        return drafts

