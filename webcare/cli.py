@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from retrieval.kb_loader import KBValidationError, UnknownBrandError, list_brands, load_brand
 from retrieval.store import StoreError
+from webcare.cli_train import train_app
 from webcare.pipeline import InputTooLargeError
 from webcare.services import Services, build_services
 from webcare.settings import Settings
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Manage per-brand API keys (stored hashed).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(train_app, name="train")
 
 DEMO_MESSAGES: dict[str, list[tuple[str, str]]] = {
     "bieb": [
