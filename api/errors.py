@@ -40,7 +40,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # FastAPI's message when the body is not decodable (e.g. invalid UTF-8)
+            return _body(400, "malformed_body", "the request body could not be read: send JSON encoded as UTF-8")
+        codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
         return _body(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
     @app.exception_handler(UnknownBrandError)
