@@ -86,15 +86,15 @@ class HybridRetriever:
                 passage = self.store.by_int_id(int_id) if int_id >= 0 else None
                 if passage is not None:
                     dense[passage.id] = float(score)
-        lexical: dict[str, float] = self.bm25.score_all(query) if mode in ("hybrid", "bm25") else {}
+        lexical: dict[str, float] = self.bm25.candidates(query, pool, also=dense) if mode in ("hybrid", "bm25") else {}
 
         hits: list[Hit] = []
         for pid in set(dense) | set(lexical):
             passage = self.store.get(pid)
             if passage is None or pid in exclude_ids or (kinds is not None and passage.kind not in kinds):
                 continue
-            # A lexical hit outside the dense candidate pool scores below the pool's last cosine;
-            # it is counted as 0 there, which only ever under-ranks it.
+            # A hit outside one candidate pool scores below that pool's last entry; it is
+            # counted as 0 there, which only ever under-ranks it.
             cos = dense.get(pid, 0.0)
             lex = lexical.get(pid, 0.0)
             hits.append(Hit(passage, self._fuse(cos, lex, mode), cos, lex))

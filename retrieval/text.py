@@ -37,7 +37,12 @@ def _stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("dutch")
 
 
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
 def tokenize(text: str) -> list[str]:
     """Stemmed content tokens of ``text`` (Dutch Snowball stemmer)."""
     words = [w for w in _TOKEN.findall(normalise(text)) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return _stemmer().stemWords(words)
+    return [_stem(w) for w in words]

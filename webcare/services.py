@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import faiss
+
 from models.embedder import SentenceTransformerEmbedder
 from models.language import LanguageDetector
 from webcare.brands import BrandRegistry
@@ -22,6 +24,7 @@ class Services:
 
 def build_services(settings: Settings | None = None) -> Services:
     settings = settings or Settings()
+    faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide FAISS setting
     storage = Storage(settings.resolved_database_url)
 
     def embedder() -> SentenceTransformerEmbedder:

@@ -33,11 +33,17 @@ class Settings(BaseSettings):
     bm25_saturation: float = Field(6.0, gt=0, description="BM25 score mapped to s/(s+this) before fusion.")
     ann_threshold: int = Field(20_000, description="Above this many passages an IVF index replaces the flat one.")
     ivf_nprobe: int = 16
+    faiss_threads: int = Field(
+        1, ge=1, description="OpenMP threads for FAISS; 1 is fastest for one query at a time (no spin-waiting)."
+    )
     chunk_words: int = Field(120, ge=20)
     chunk_overlap_words: int = Field(30, ge=0)
 
     # drafting
     n_drafts: int = Field(3, ge=1, le=10)
+    generator_enabled: bool = Field(True, description="Serve the brand's latest fine-tuned generator artifact, if any.")
+    generator_dtype: str = Field("float32", description="float32 or bfloat16 (CPU) for the generator.")
+    generator_max_new_tokens: int = Field(200, ge=16, le=1024, description="Cap; lower per channel limit.")
     auto_answer_threshold: float = Field(0.75, ge=0.0, le=1.0)
 
     # input limits
