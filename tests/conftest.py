@@ -55,3 +55,20 @@ def client(services: Services, api_keys: dict[str, str]) -> Iterator:  # type: i
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(scope="session")
+def bieb_flag_classifier(embedder):  # type: ignore[no-untyped-def]
+    """A flag classifier trained on bieb's own train split (all thread examples + 60 without a thread,
+    3 folds: seconds), shared by the flag tests."""
+    from models.flag_classifier import FlagClassifier
+    from retrieval.kb_loader import load_brand
+    from training.classifiers import Hyper, fit, prepare, rules_for
+
+    kb = load_brand(KB_DIR, "bieb")
+    train = [m for m in kb.labelled if m.split == "train"]
+    items = [m for m in train if m.thread] + [m for m in train if not m.thread][:60]
+    prepared = prepare(items, kb, rules_for(kb), embedder, progress=False)
+    bundle, _ = fit(prepared, Hyper(folds=3))
+    bundle["embedder"] = embedder.name
+    return FlagClassifier(bundle, version="test")

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.embedder import Embedder
+from models.embedder import Embedder, SentenceTransformerEmbedder
+from models.escalation_rules import EscalationRules
+from models.flag_classifier import ClassifierArtifactError, FlagClassifier, FlagScorer
 from models.pii import PiiDetector
 from retrieval.documents import Passage, article_passages, brand_passages, canned_passage
 from retrieval.indexer import build_store, index_path, kb_hash
@@ -16,12 +18,24 @@ from retrieval.kb_loader import BrandKB, UnknownBrandError, list_brands, load_br
 from retrieval.kb_schema import Article, CannedAnswer
 from retrieval.retriever import HybridRetriever
 from retrieval.store import IndexMismatchError, IndexNotFoundError, PassageStore
+from webcare.artifacts import latest
 from webcare.settings import Settings
 from webcare.storage import KBEdit, Storage
 
 log = logging.getLogger(__name__)
 
 KB_KINDS = ("article", "canned")
+EMBEDDER_ARTIFACT_PREFIX = "artifact:"
+
+
+def brand_embedder(settings: Settings, brand: str) -> tuple[str, Path | None]:
+    """(name recorded in the brand's index, model folder) of the embedder that serves ``brand``:
+    the brand's latest fine-tuned ``embedder`` artifact if any, else ``settings.embedder_model``
+    (folder None). A fine-tuned embedder is named ``artifact:<brand>/embedder/<version>``."""
+    path = latest(settings.artifacts_dir, brand, "embedder")
+    if path is None:
+        return settings.embedder_model, None
+    return f"{EMBEDDER_ARTIFACT_PREFIX}{brand}/embedder/{path.name}", path / "model"
 
 
 @dataclass
@@ -31,6 +45,8 @@ class BrandRuntime:
     pii: PiiDetector
     index_file: Path
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # sarcasm / sentiment / escalation: detectors always, trained classifier when an artifact exists
+    flags: FlagScorer | None = None
 
     @property
     def brand(self) -> str:
@@ -58,19 +74,45 @@ def apply_edits(kb: BrandKB, edits: list[KBEdit]) -> BrandKB:
 class BrandRegistry:
     """Loads each brand on first use; a brand's objects are never shared with another brand."""
 
-    def __init__(self, settings: Settings, embedder_factory: Callable[[], Embedder], storage: Storage) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder_factory: Callable[[], Embedder],
+        storage: Storage,
+        artifact_embedder_factory: Callable[[str, Path], Embedder] | None = None,
+    ) -> None:
         self.settings = settings
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
+        # fine-tuned embedders, one per brand, never shared: (label, model folder) -> Embedder
+        self._artifact_embedder_factory = artifact_embedder_factory or (
+            lambda label, folder: SentenceTransformerEmbedder(
+                str(folder), device=settings.embedder_device, batch_size=settings.embedder_batch_size, label=label
+            )
+        )
+        self._brand_embedders: dict[str, Embedder] = {}
         self.storage = storage
         self._runtimes: dict[str, BrandRuntime] = {}
         self._lock = threading.RLock()
 
     @property
     def embedder(self) -> Embedder:
+        """The base (not fine-tuned) embedder of ``settings.embedder_model``."""
         if self._embedder is None:
             self._embedder = self._embedder_factory()
         return self._embedder
+
+    def embedder_for(self, brand: str) -> Embedder:
+        """The embedder that serves ``brand``: its latest fine-tuned artifact, else the base embedder."""
+        label, folder = brand_embedder(self.settings, brand)
+        if folder is None:
+            return self.embedder
+        with self._lock:
+            current = self._brand_embedders.get(brand)
+            if current is None or current.name != label:
+                current = self._artifact_embedder_factory(label, folder)
+                self._brand_embedders[brand] = current
+            return current
 
     def brands(self) -> list[str]:
         return list_brands(self.settings.kb_dir)
@@ -100,7 +142,7 @@ class BrandRegistry:
         s = self.settings
         store = build_store(
             kb,
-            self.embedder,
+            self.embedder_for(brand),
             passages=self.passages_for(kb),
             ann_threshold=s.ann_threshold,
             nprobe=s.ivf_nprobe,
@@ -116,24 +158,46 @@ class BrandRegistry:
             raise UnknownBrandError(f"unknown brand {brand!r}")
         kb = self.current_kb(brand)
         path = index_path(self.settings.index_dir, brand)
+        embedder = self.embedder_for(brand)
         try:
-            store = PassageStore.load(path, expected_embedder=self.settings.embedder_model, nprobe=self.settings.ivf_nprobe)
+            store = PassageStore.load(path, expected_embedder=embedder.name, nprobe=self.settings.ivf_nprobe)
         except IndexNotFoundError:
             log.info("no index for brand %s yet; building it", brand)
             self.rebuild(brand, progress=progress)
-            store = PassageStore.load(path, expected_embedder=self.settings.embedder_model, nprobe=self.settings.ivf_nprobe)
-        if store.meta.dimension != self.embedder.dimension:
+            store = PassageStore.load(path, expected_embedder=embedder.name, nprobe=self.settings.ivf_nprobe)
+        if store.meta.dimension != embedder.dimension:
             raise IndexMismatchError(
-                f"index {path} has dimension {store.meta.dimension}, the embedder gives {self.embedder.dimension}; "
+                f"index {path} has dimension {store.meta.dimension}, the embedder gives {embedder.dimension}; "
                 f"rebuild it with: webcare index --brand {brand}"
             )
         s = self.settings
         retriever = HybridRetriever(
-            store, self.embedder, alpha=s.hybrid_alpha, k1=s.bm25_k1, b=s.bm25_b, saturation=s.bm25_saturation
+            store, embedder, alpha=s.hybrid_alpha, k1=s.bm25_k1, b=s.bm25_b, saturation=s.bm25_saturation
         )
-        runtime = BrandRuntime(kb, retriever, PiiDetector(kb.profile.pii_patterns), path)
+        pii = PiiDetector(kb.profile.pii_patterns)
+        runtime = BrandRuntime(kb, retriever, pii, path, flags=self.load_flags(brand, kb, pii))
         self._sync(runtime)
         return runtime
+
+    def load_flags(self, brand: str, kb: BrandKB, pii: PiiDetector) -> FlagScorer:
+        """Detectors for the brand, plus its latest ``classifiers`` artifact when there is a usable one."""
+        rules = EscalationRules(pii, privacy_exempt_types=kb.profile.flags.privacy_exempt_types)
+        classifier = None
+        path = latest(self.settings.artifacts_dir, brand, "classifiers")
+        if path is not None:
+            try:
+                # trained on the brand's serving embedder (query vector reused) or on the base one
+                usable = {self.settings.embedder_model, brand_embedder(self.settings, brand)[0]}
+                classifier = FlagClassifier.load(path, expected_embedder=sorted(usable))
+            except (ClassifierArtifactError, OSError, ValueError) as exc:
+                log.warning("brand %s: classifiers artifact not used (%s); escalation from detectors only", brand, exc)
+        return FlagScorer(rules, classifier, sarcasm_threshold=kb.profile.flags.sarcasm_threshold)
+
+    def reload_flags(self, brand: str) -> None:
+        """Pick up a newly trained classifiers artifact for a loaded brand."""
+        runtime = self._runtimes.get(brand)
+        if runtime is not None:
+            runtime.flags = self.load_flags(brand, runtime.kb, runtime.pii)
 
     def _sync(self, runtime: BrandRuntime) -> None:
         """Bring the index in line with the KB (files + API edits): embed only what changed."""

@@ -29,6 +29,7 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Manage per-brand API keys (stored hashed).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(train_app, name="train")
+__import__("webcare.cli_eval", fromlist=["register"]).register(app)  # webcare eval
 
 DEMO_MESSAGES: dict[str, list[tuple[str, str]]] = {
     "bieb": [

@@ -7,10 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+
+from models.flag_classifier import FlagResult
 from models.language import LanguageDetector
 from retrieval.retriever import Hit, RetrievalMode
 from webcare.brands import BrandRegistry, BrandRuntime
 from webcare.drafting import ANSWER_KINDS, RetrievalDrafter
+from webcare.generation import GenerationService
+from webcare.guard import guard_context, guard_drafts
 from webcare.settings import Settings
 from webcare.tone import DEFAULT_PRIVACY_NOTICE
 from webcare.types import Flags, PiiFlag, Suggestion, SuggestionRequest
@@ -54,6 +59,7 @@ class SuggestionPipeline:
         self.registry = registry
         self.language = language or LanguageDetector()
         self.drafter = RetrievalDrafter(n_drafts=settings.n_drafts)
+        self.generator = GenerationService(settings)  # the brand's fine-tuned generator, if it has one
 
     # stages -------------------------------------------------------------------------------------
     def check_limits(self, request: SuggestionRequest) -> None:
@@ -88,26 +94,77 @@ class SuggestionPipeline:
             text = " ".join([*previous, text])
         return text
 
-    def retrieve(self, runtime: BrandRuntime, query: str, *, k: int | None = None, mode: RetrievalMode = "hybrid") -> list[Hit]:
-        return runtime.retriever.search(runtime.pii.mask(query), k=(k or self.settings.top_k) * 2, mode=mode)
+    def retrieve(
+        self,
+        runtime: BrandRuntime,
+        query: str,
+        *,
+        k: int | None = None,
+        mode: RetrievalMode = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """``query_vector``: the embedding of the PII-masked query, when the caller already has it."""
+        return runtime.retriever.search(
+            runtime.pii.mask(query), k=(k or self.settings.top_k) * 2, mode=mode, query_vector=query_vector
+        )
+
+    def classify(
+        self, runtime: BrandRuntime, request: SuggestionRequest, analysis: Analysis, message_vector: np.ndarray | None
+    ) -> FlagResult:
+        """Sarcasm, sentiment (trained classifier, null without an artifact) and escalation
+        (detectors + classifier), reading the message with its thread. ``message_vector``: the
+        retriever's embedding of the masked message, reused when the classifier uses that embedder."""
+        if runtime.flags is None:  # a runtime built outside the registry (eval)
+            runtime.flags = self.registry.load_flags(runtime.brand, runtime.kb, runtime.pii)
+        scorer = runtime.flags
+        classifier = scorer.classifier
+        embedder = None
+        if classifier is not None:
+            if runtime.retriever.embedder.name == classifier.embedder_name:
+                embedder = runtime.retriever.embedder
+            else:  # trained on the base embedder while the brand retrieves with a fine-tuned one
+                embedder, message_vector = self.registry.embedder, None
+        return scorer.score(
+            request.message,
+            [(t.role, t.text) for t in request.thread],
+            public=analysis.public,
+            embedder=embedder,
+            pii_types=analysis.pii_types,
+            message_vector=message_vector,
+            move_to_private=analysis.move_to_private,
+        )
 
     # the whole run --------------------------------------------------------------------------------
-    def suggest(self, request: SuggestionRequest, *, mode: RetrievalMode = "hybrid") -> Suggestion:
+    def suggest(
+        self, request: SuggestionRequest, *, mode: RetrievalMode = "hybrid", runtime: BrandRuntime | None = None
+    ) -> Suggestion:
+        """``runtime`` overrides the registry's runtime of the brand (eval: an in-memory index without
+        the held-out conversations); it must belong to ``request.brand``."""
         self.check_limits(request)
         timer = _Timer()
         with timer.stage("load"):
-            runtime = self.registry.get(request.brand)
+            if runtime is None:
+                runtime = self.registry.get(request.brand)
+            elif runtime.brand != request.brand:
+                raise ValueError(f"runtime of brand {runtime.brand!r} given for a request of brand {request.brand!r}")
         profile = runtime.kb.profile
         with timer.stage("analyse"):
             analysis = self.analyse(runtime, request)
         with timer.stage("retrieve"):
-            hits = self.retrieve(runtime, self.retrieval_query(request, analysis), mode=mode)
+            query = self.retrieval_query(request, analysis)
+            query_vector = runtime.retriever.embed_query(runtime.pii.mask(query)) if mode != "bm25" else None
+            hits = self.retrieve(runtime, query, mode=mode, query_vector=query_vector)
         with timer.stage("classify"):
-            pass  # sarcasm / escalation / sentiment classifiers: not built yet, their flags stay null
+            flag_result = self.classify(runtime, request, analysis, query_vector if query == analysis.text else None)
         with timer.stage("generate"):
             limit = profile.channel_limits.get(request.channel)
             prefix = DEFAULT_PRIVACY_NOTICE[profile.tone.address_form] if analysis.move_to_private else None
             drafts = self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, prefix=prefix)
+            generated = self.generator.drafts(
+                runtime.brand, profile, hits=hits, thread=request.thread, message=request.message,
+                channel=str(request.channel), agent=request.agent, n=self.settings.n_drafts, length_limit=limit, prefix=prefix,
+            )
+            drafts = generated + drafts  # generator drafts first, the retrieval drafts stay as fallback
         with timer.stage("guard"):
             if analysis.public and analysis.pii_types:
                 for draft in drafts:
@@ -115,6 +172,7 @@ class SuggestionPipeline:
                     if masked != draft.text:
                         draft.text = masked
                         draft.notes.append("personal data removed: public channel")
+            drafts = guard_drafts(drafts, [guard_context(d, runtime, request) for d in drafts])
             if analysis.language != profile.language:
                 for draft in drafts:
                     draft.notes.append(
@@ -125,6 +183,7 @@ class SuggestionPipeline:
             top_answer is not None
             and top_answer.score >= self.settings.auto_answer_threshold
             and not analysis.pii_types
+            and not flag_result.escalation.value
             and analysis.language == profile.language
         )
         timings = dict(timer.timings)
@@ -138,6 +197,9 @@ class SuggestionPipeline:
                 language_confidence=analysis.language_confidence,
                 pii=PiiFlag(found=bool(analysis.pii_types), types=analysis.pii_types),
                 move_to_private=analysis.move_to_private,
+                sarcasm=flag_result.sarcasm,
+                escalation=flag_result.escalation,
+                sentiment=flag_result.sentiment,
             ),
             auto_answerable=auto,
             timings_ms=timings,
@@ -146,6 +208,7 @@ class SuggestionPipeline:
                 "index_built_at": store.meta.built_at,
                 "index_updated_at": store.meta.updated_at,
                 "index_items": str(store.meta.count),
-                "drafter": "retrieval",
+                "drafter": self.generator.version(runtime.brand) or "retrieval",
+                "classifiers": runtime.flags.version if runtime.flags else "rules-only",
             },
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import faiss
+import torch
 
 from models.embedder import SentenceTransformerEmbedder
 from models.language import LanguageDetector
@@ -24,7 +25,9 @@ class Services:
 
 def build_services(settings: Settings | None = None) -> Services:
     settings = settings or Settings()
-    faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide FAISS setting
+    faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide library settings for serving
+    if settings.torch_threads:
+        torch.set_num_threads(settings.torch_threads)
     storage = Storage(settings.resolved_database_url)
 
     def embedder() -> SentenceTransformerEmbedder:

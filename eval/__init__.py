@@ -1,0 +1,1 @@
+"""Offline evaluation: metrics, runs over labelled sets with the one pipeline, reports."""

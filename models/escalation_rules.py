@@ -1,0 +1,390 @@
+"""Transparent escalation detectors: one per reason of the fixed vocabulary, each says what matched.
+
+Every detector is a small Dutch lexicon or pattern set with word boundaries; the ones whose words
+also occur in harmless messages ("boeken over advocatuur", "lees de krant", "brandalarm wordt
+getest") need a *threat cue* next to the entity (an action the customer takes or announces).
+A detector returns ``None`` or a :class:`RuleHit` whose ``explanation`` an agent can read.
+
+Reasons (see retrieval.kb_schema.ESCALATION_REASONS):
+
+* ``privacy``  personal data (PiiDetector) in a message on a public channel
+* ``legal``    lawyer, court, ACM, Consumentenbond, Geschillencommissie ... with a threat cue
+* ``media``    journalist, newspaper, TV programme, going viral ... with a threat cue
+* ``churn``    cancelling (for oneself, not for a deceased parent / a child), switching away
+* ``safety``   injury, danger, fire, broken facilities that hurt people
+* ``security`` hacked account, phishing, fraud, a data leak
+* ``repeated`` the thread shows the same problem reported before and not solved
+* ``heated``   insults, shouting in capitals, piles of exclamation marks
+
+The module has no heavy dependencies (no models): the PII detector is passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from models.pii import PiiDetector
+
+__all__ = ["EscalationRules", "RuleHit", "thread_state", "ThreadState", "tokens"]
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    reason: str
+    explanation: str
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    """Case-insensitive alternation with word boundaries on both sides."""
+    return re.compile(r"(?<![\w@#])(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    m = pattern.search(text)
+    return m.group(0) if m else None
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _WORD.findall(text)]
+
+
+# --- lexicons ---------------------------------------------------------------------------------------
+# negation right before a cue ("geen advocaat nodig", "niet gehackt") cancels it
+_NEGATION = re.compile(r"(?:\b(?:geen|niet|nooit|zonder)\s+(?:\w+\s+)?)$", re.IGNORECASE)
+
+_LEGAL_STRONG = _rx(
+    r"ACM", r"consumentenbond", r"geschillencommissie", r"kantonrechter", r"rechtsbijstand\w*", r"juristen",
+    r"aanklagen", r"aanklacht", r"ingebrekestelling", r"sommatie", r"namens mijn cli[eë]nt", r"dagvaard\w*", r"kort geding",
+    r"thuiswinkel waarborg", r"juridische stappen", r"autoriteit persoonsgegevens", r"aangifte (?:\w+ ){0,3}gedaan",
+    r"college voor de rechten van de mens", r"(?:my )?lawyer", r"sue you", r"small claims", r"filing a complaint",
+    r"start ik een procedure", r"via de rechter",
+)
+_LEGAL_ENTITY = _rx(
+    r"advoca(?:at|ten)", r"jurist", r"rechter", r"rechtszaak", r"rechtbank", r"(?:nationale |gemeentelijke )?ombudsman",
+    r"juridisch(?:e)? (?:loket|weg)", r"aangifte", r"politie", r"incassobureau", r"procedure",
+)
+_LEGAL_CUE = _rx(
+    r"ik ga", r"ga ik", r"stap(?:pen)? ik", r"ik stap", r"schakel\w*", r"inschakelen", r"neemt contact",
+    r"leg\w* (?:ik )?(?:dit|het)? ?voor", r"voorleggen", r"ingelicht", r"melden", r"meld(?:t)? ik", r"ga melden",
+    r"klacht", r"ingediend", r"indienen", r"aangifte doen", r"doe ik aangifte", r"overweeg\w*",
+    r"tegen (?:jullie|u|de bieb\w*|de bibliotheek|voltera|het bedrijf)", r"via de rechter", r"naar de",
+    r"dan maar", r"juridische stappen", r"namens mijn", r"mijn advocaat", r"binnen \d+ dagen",
+    r"verzoek ik u", r"aansprakelijk\w*", r"ook (?:\w+ )?(?:geweldig|mooi|leuk|fantastisch|interessant) vinden", r"vast (?:sneller|ook)",
+    r"gaat naar", r"dit gaat", r"vindt het ook",
+)
+_LEGAL_TOPIC = _rx(r"boeken? over", r"thriller", r"roman", r"\w*studie", r"wil \w+ worden", r"spreekuur", r"zoek\w* (?:een|naar)",
+                   r"opzoeken", r"informatie over", r"lezing over")
+
+_MEDIA_ENTITY = _rx(
+    r"journalist\w*", r"verslaggever\w*", r"redactie", r"krant(?:en)?", r"\w*(?:courant|dagblad)", r"de pers",
+    r"radar", r"kassa", r"opgelicht\?*", r"tros", r"omroep \w+", r"rtl(?: nieuws)?", r"nos", r"telegraaf",
+    r"tv(?:-programma)?", r"televisie", r"nieuws", r"tiktok", r"youtube", r"insta(?:gram)?", r"twitter", r"op x",
+    r"story", r"social(?: media)?", r"linkedin", r"reddit", r"facebookgroep", r"de groep", r"volgers",
+)
+_MEDIA_CUE = _rx(
+    r"gemaild", r"gestuurd", r"doorsturen", r"ingelicht", r"gesproken", r"getipt", r"tippen", r"gedeeld",
+    r"delen", r"zetten", r"zet ik", r"ik zet", r"gaat (?:zo )?op", r"staat (?:het |erop|er op|op)\w*",
+    r"komt (?:het )?in", r"misschien iets voor jullie", r"heel nederland", r"iedereen mag", r"eens kijken",
+    r"publiek", r"openbaar maken", r"ik ben journalist", r"werk aan een (?:stuk|artikel)", r"benader\w*", r"vinden",
+    r"kopie", r"ga (?:ik )?(?:hier|dit)", r"video over maken", r"schrijf\w*", r"post dit overal",
+)
+_MEDIA_STRONG = _rx(
+    r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"\d{1,3}(?:\.\d{3})+ (?:leden|volgers|abonnees)",
+    r"ik ben journalist", r"journalist (?:bij|voor|van)", r"verslaggever", r"redacteur", r"opiniestuk", r"rt dit", r"\d+ retweets",
+    r"tweet staat", r"youtube-?video", r"ik ben \S*youtuber", r"techblog", r"deel dit", r"dreig\w* met (?:kassa|radar|de krant|de pers)",
+    r"(?:radar|kassa|opgelicht\?*) (?:vindt|vind|gaat|wil)", r"(?:courant|dagblad|krant) (?:\w+ ){0,2}(?:vast|ook) ",
+)
+
+_CHURN_CANCEL = _rx(
+    r"opzeggen", r"opgezegd", r"zeg\w* (?:\S+ ){0,4}op", r"\S+ opzeg", r"beëindig\w*", r"beeindig\w*",
+    r"(?:lidmaatschap|abonnement|account|pas) (?:\w+ ){0,3}(?:stoppen|stopzetten|opheffen|verwijderen)",
+    r"stop(?:pen)? (?:met|ermee)", r"overstappen", r"stap (?:ik )?over", r"ga (?:ik )?(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|de concurrent|een ander)\w*",
+    r"klant (?:af|geweest)", r"nooit meer (?:bieb|bestellen|bij jullie|iets bij jullie|voltera|een bestelling)\w*",
+    r"(?:dit was|dat was) de laatste keer", r"laatste bestelling", r"ben er klaar mee",
+    r"bestel (?:ik )?voortaan", r"voortaan (?:gewoon )?bij", r"ergens anders", r"zien mij niet meer", r"(?:klant)?account (?:is )?verwijder\w*",
+    r"(?:klant)?account verwijderen", r"ontvolg\w*", r"cancel+ed my (?:membership|account|order)", r"never again",
+    r"nooit meer (?:@\w+|bestellen|bij jullie|bieb\w*|voltera)", r"(?:coolblue|mediamarkt|bol(?:\.com)?|amazon) (?:regelt|bestel|haal)\w*", r"haal (?:ik )?(?:hem|het|die) wel bij",
+    r"alsof ik (?:\S+ )?(?:nog )?(?:een keer|ooit) (?:\w+ ){0,3}bestel", r"(?:ik|wij) (?:bestel|koop)\w* (?:voortaan|vanaf nu|wel) (?:bij|ergens)",
+    r"hoef ik jullie (?:ook )?niet meer", r"doei", r"ik ben weg",
+)
+_CHURN_PAST = _rx(r"had (?:ik )?(?:al )?opgezegd", r"terwijl ik (?:\w+ ){0,2}opgezegd", r"['‘][^'’]*opzeggen[^'’]*['’]")
+_CHURN_THIRD_PARTY = _rx(
+    r"overleden", r"(?:zijn|haar) (?:lidmaatschap|abonnement|pas|account)",
+    r"van mijn (?:vader|moeder|dochter|zoon|man|vrouw|opa|oma|kind|kinderen)",
+    r"(?:abonnement|lidmaatschap) van (?:mijn|m'n|mn) \w+", r"gaat (?:studeren|verhuizen)",
+)
+
+_SAFETY = _rx(
+    r"(?:levens)?gevaar(?:lijk)?", r"gewond\w*", r"verwond\w*", r"bloed\w*", r"gebroken (?:pols|arm|been|enkel|heup|neus)",
+    r"(?:pols|arm|been|enkel|heup|neus) (?:\w+ )?gebroken", r"(?:ben|is|zijn) (?:\w+ )?(?:gevallen|gestruikeld|uitgegleden)",
+    r"gestruikeld", r"uitgegleden", r"bijna (?:\w+ )?(?:gevallen|vallen|van de trap)", r"knie open", r"spiegelglad",
+    r"(?:in )?brand(?! ?alarm)", r"rook(?:t|ontwikkeling)?", r"vlam(?:men)?", r"kortsluiting", r"ontplof\w*", r"geëxplodeerd",
+    r"smelt\w*", r"oververhit\w*", r"(?:gloei|bloed)heet", r"schok(?:ken)? (?:gekregen|gehad)", r"onder stroom",
+    r"draden (?:\w+ )?(?:zichtbaar|bloot|los)", r"stopcontact (?:\w+ )?los", r"nooduitgang\w*", r"112", r"ambulance", r"ehbo",
+    r"klem (?:gekomen|gezeten|zat)", r"zit(?:ten)? vast (?:in|tussen)", r"vast tussen", r"beveiliging\?+",
+    r"krijgt (?:ie|hij|je) er een", r"sla (?:ik )?(?:je|hem|jullie)", r"uitscheldt", r"bedreig\w*", r"agressie\w*",
+    r"hoofd (?:aan|tegen)", r"heup breekt", r"iemand (?:\w+ )?(?:breekt|valt|gewond)", r"aed", r"in elkaar gezakt", r"onwel",
+    r"lastig(?:ge)?vall\w*", r"durft (?:\w+ ){0,3}niet", r"geduwd", r"duwde", r"uitschold", r"schold", r"brandlucht", r"brandplek",
+    r"(?:super|zo|erg|heel|gloeiend) heet", r"werd (?:\w+ )?heet", r"opgezwollen", r"vonk\w*", r"(?:begon te )?roken", r"gesprongen",
+    r"scherven", r"aangereden", r"(?:reed|rijdt) (?:\w+ )?met \d+", r"gesmolten", r"zwartgeblakerd", r"gerafeld", r"gleed",
+    r"uitglijden", r"lekkage", r"plas water", r"echt link", r"onbekende (?:\w+ ){0,3}(?:chat|bericht)\w*",
+)
+_SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel")
+
+_SECURITY = _rx(
+    r"gehackt", r"gehacked", r"hacker(?:s)?", r"phishing\w*", r"nep(?:mail|sms|site|bericht|link)\w*", r"lijkt me nep",
+    r"(?:is )?(?:dit|dat) (?:echt )?van jullie\?*", r"opgelicht", r"oplichting\w*", r"fraude\w*", r"frauduleu\w*", r"datalek\w*",
+    r"iemand (?:anders )?(?:gebruikt|heeft|leent|bestelt|logt)\w* (?:\w+ ){0,3}(?:mijn|m'n|mn) (?:pas|account|gegevens|e-?mail\w*|wachtwoord)",
+    r"(?:niet|nooit) (?:\w+ ){0,2}(?:zelf )?(?:gedaan|besteld|geleend|aangevraagd)",
+    r"(?:pas|telefoon|creditcard|kaart) (?:is )?gestolen", r"gestolen (?:pas|kaart)", r"bankgegevens ingevuld",
+    r"wachtwoord (?:is )?(?:gewijzigd|veranderd)", r"e-?mailadres (?:\w+ ){0,4}veranderd", r"verdachte (?:mail|sms|login|transactie)\w*",
+    r"leenhistorie van een andere", r"gegevens van (?:een )?andere (?:klant|lener)", r"gegevens (?:moet )?bevestigen",
+    r"ander(?:e)? (?:eigenaar|afleveradres)", r"(?:mail|handen) van een vreemde", r"leen\w*geschiedenis in", r"gegevens op straat",
+    r"inlogcode", r"bankgegevens (?:\w+ )?doorgeven", r"nep-?account", r"niet (?:heb )?geplaatst", r"(?:niks|niets|nooit) (?:\w+ ){0,2}besteld",
+    r"someone (?:has been |is )?using", r"aren't mine", r"bestellingen van iemand anders", r"geblokkeerd wordt als",
+    r"met (?:mijn|m'n|mn) (?:creditcard|kaart|gegevens)", r"aan een onbekende", r"spamt", r"privacy is", r"lekker met privacy", r"#datalek",
+    r"(?:een )?ander (?:zomaar )?(?:met|op) mijn (?:account|pas)", r"mijn pas (?:nog )?(?:en|heeft) (?:\w+ ){0,3}leent",
+    r"(?:gestolen|kwijt)\w*,? (?:kunnen|kun|wil) (?:jullie|je|u) (?:\w+ )?blokkeren", r"echt van jullie",
+)
+_SECURITY_NEG = _rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten")
+
+_INSULT = _rx(
+    r"prutser\w*", r"idioot", r"idioten", r"sukkel\w*", r"trut\w*", r"klootzak\w*", r"kanker\w*", r"tyfus\w*", r"debiel\w*",
+    r"incompetent\w*", r"waardeloze? (?:club|bedrijf|tent|service|mensen|zooi)", r"schaam (?:je|jullie)", r"leer je vak",
+    r"hou je (?:mond|bek)", r"stelletje \w+", r"klote\w*", r"kut\w*", r"minkukel\w*", r"amateur\w*", r"clowns?",
+    r"jullie zijn (?:\w+ ){0,3}(?:oplichters|leugenaars|dieven|boeven)", r"stel leugenaars", r"val dood", r"racist\w*",
+    r"(?:schandalig|jullie zijn) (?:\w+ )?(?:en )?smerig\w*", r"liegen", r"oplichters met", r"(?:zo )?dom(?:me)? (?:of|bende)", r"apen", r"tering\w*", r"bende", r"onbeschoft\w*", r"flikker\w*", r"achterlijk\w*", r"arrogant\w*", r"lui(?:e)? (?:medewerkers|mensen)", r"zielig\w*",
+    r"wat is er mis met jullie", r"aan het handje",
+)
+_SHOUT_ALLOW = {"ACM", "BSN", "IBAN", "NOS", "RTL", "TV", "AVG", "ISBN", "OLED", "USB", "HDMI", "LG", "QLED", "WIFI", "PDF", "DM", "PB", "NRC", "AD", "ING", "ABN", "AMRO", "RABO", "SMS", "PIN", "OK", "KPN", "NL", "HP", "JBL", "SSD", "RAM", "GB", "TB", "HD", "UHD", "WC", "EHBO"}
+_POSITIVE = _rx(r"eindelijk", r"top", r"super", r"geweldig", r"blij", r"dank\w*", r"bedankt", r"yes", r"jaa+", r"mooi", r"fijn")
+
+# --- repeated: thread shows an unsolved problem reported again ------------------------------------
+_REPEAT_MARK = _rx(
+    r"nog steeds", r"nog altijd", r"alweer", r"weer (?:\w+ )?(?:kapot|stuk|mis|niks|niets|niet|dicht|vervallen|zoek|hetzelfde|dezelfde|fout|leeg|open)",
+    r"(?:[2-9]|\d{2,}|twee|drie|vier|vijf|zes)(?:e|de|ste)? keer", r"voor de (?:\d+e|zoveelste|tweede|derde|vierde|vijfde) keer",
+    r"zoveelste", r"(?:zelfde|dezelfde|hetzelfde) (?:probleem|melding|verhaal|fout|antwoord)", r"zelfde probleem",
+    r"dag \d+", r"\d+ (?:dagen|weken|maanden) (?:later|verder)", r"(?:week|dagen|weken|maand) (?:voorbij|later)", r"al \d+ (?:dagen|weken|maanden)",
+    r"(?:nog )?(?:steeds )?geen (?:reactie|antwoord|nieuws)", r"nog (?:niks|niets) (?:gehoord|ontvangen)", r"niks gehoord",
+    r"hallo\?+", r"nog nieuws\?*", r"zouden (?:\w+ ){0,4}(?:oplossen|bellen|terugbellen|sturen|regelen)", r"beloofd", r"zoals beloofd",
+    r"helpt niet", r"werkt (?:nog steeds |nog altijd |alweer |weer )?niet", r"net als (?:gisteren|vorige week|eergisteren)", r"opnieuw",
+    r"dat zei ik net", r"zei ik (?:al|toch)", r"ik heb (?:al|nu) \w+ keer", r"gedaan,? (?:zelfde|helpt)", r"\d+ werkdagen",
+    r"second time", r"\d+ herinneringen", r"elke (?:week|keer)", r"volgende belofte", r"al een week", r"(?:niet|niemand) gebeld",
+    r"niemand heeft", r"geen monteur", r"net als (?:gisteren|eergisteren)", r"still (?:no|not)",
+)
+_RESOLVED = _rx(
+    r"opgelost", r"gerepareerd", r"gemaakt", r"teruggezet", r"teruggestort", r"terugbetaald", r"kwijtgescholden", r"nagestuurd",
+    r"verstuurd", r"ingeleverd", r"geregeld", r"verlengd", r"toegevoegd", r"aangepast", r"werkt (?:het )?weer", r"doet het weer",
+    r"vervangen", r"omgeruild", r"gecrediteerd", r"klaargezet", r"ligt (?:\w+ )?klaar", r"staat (?:\w+ )?klaar",
+)
+_DEFERRAL = _rx(
+    r"we kijken", r"kijken er", r"zoeken (?:het|dit) uit", r"doorgezet", r"doorgegeven", r"doorgestuurd", r"laten (?:je|u) (?:zo )?weten",
+    r"zo snel mogelijk", r"nog even geduld", r"in behandeling", r"stuur (?:je|u) (?:ons )?(?:even )?(?:een )?(?:dm|pb|privébericht)",
+    r"ik meld het", r"gemeld", r"monteur is besteld", r"verwachten", r"moet (?:deze week|morgen|binnenkort)", r"zou (?:morgen|vandaag)",
+    r"binnen \d+ (?:uur|dagen|werkdagen)", r"pakken (?:je|uw) (?:mail|vraag) (?:vandaag )?op", r"excuus", r"sorry", r"helaas",
+    r"dat is ons beleid", r"ingeschakeld",
+)
+_HAPPY_END = _rx(r"werkt (?:het |hij |ie )?weer", r"doet het weer", r"opgelost", r"gelukt", r"binnen(?:gekomen)?!", r"ontvangen!", r"dat ging snel", r"top geregeld!")
+_IRONY_MARK = re.compile(r"#(?:not|sarcasme|ironie)\b|[🙄🙃😒😏👏]", re.IGNORECASE)
+_COMPLAINT = _rx(
+    r"kapot", r"stuk", r"werkt (?:\w+ )?niet", r"doet (?:\w+ )?niet", r"geen", r"niet", r"niks", r"nooit", r"fout\w*", r"boete",
+    r"storing", r"vervallen", r"verkeerd\w*", r"wacht\w*", r"kwijt", r"vergeten", r"klopt (?:\w+ )?niet", r"probleem",
+)
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """What the thread says about the problem: reported before, answered, solved?"""
+
+    earlier_customer: int  # customer turns before the message
+    earlier_complaints: int  # of which look like complaints
+    agent_turns: int
+    unanswered_followups: int  # customer turns after the last agent turn
+    last_agent_resolves: bool
+    last_agent_defers: bool
+    followup_repeat: str | None  # a repeat marker in a customer turn after an agent reply
+    overlap: float  # max token overlap (Jaccard) between the message and an earlier customer turn
+
+
+def thread_state(thread: Sequence[tuple[str, str]], message: str) -> ThreadState:
+    """``thread`` as (role, text) pairs, oldest first."""
+    customer = [text for role, text in thread if role == "customer"]
+    complaints = sum(1 for text in customer if _COMPLAINT.search(text))
+    last_agent = next((i for i in range(len(thread) - 1, -1, -1) if thread[i][0] == "agent"), None)
+    agent_text = thread[last_agent][1] if last_agent is not None else ""
+    after = [text for role, text in thread[last_agent + 1 :] if role == "customer"] if last_agent is not None else []
+    first_agent = next((i for i, (role, _) in enumerate(thread) if role == "agent"), None)
+    followup_repeat = None
+    if first_agent is not None:
+        for role, text in thread[first_agent + 1 :]:
+            if role == "customer" and (mark := _first(_REPEAT_MARK, text)):
+                followup_repeat = f"'{mark}' in '{_quote(text, 50)}'"
+                break
+    msg_tokens = {t for t in tokens(message) if len(t) > 2}
+    overlap = 0.0
+    for text in customer:
+        other = {t for t in tokens(text) if len(t) > 2}
+        if msg_tokens and other:
+            overlap = max(overlap, len(msg_tokens & other) / len(msg_tokens | other))
+    return ThreadState(
+        earlier_customer=len(customer),
+        earlier_complaints=complaints,
+        agent_turns=sum(1 for role, _ in thread if role == "agent"),
+        unanswered_followups=len(after),
+        last_agent_resolves=bool(_RESOLVED.search(agent_text)) and not _DEFERRAL.search(agent_text),
+        last_agent_defers=bool(_DEFERRAL.search(agent_text)),
+        followup_repeat=followup_repeat,
+        overlap=round(overlap, 3),
+    )
+
+
+class EscalationRules:
+    """All detectors for one brand (the PII detector carries the brand's own number formats)."""
+
+    def __init__(self, pii: PiiDetector, *, privacy_exempt_types: Sequence[str] = ()) -> None:
+        self.pii = pii
+        self.privacy_exempt_types = frozenset(privacy_exempt_types)
+        self._detectors: Mapping[str, Callable[..., str | None]] = {
+            "privacy": self.privacy,
+            "legal": self.legal,
+            "media": self.media,
+            "churn": self.churn,
+            "safety": self.safety,
+            "security": self.security,
+            "repeated": self.repeated,
+            "heated": self.heated,
+        }
+
+    # -- one detector per reason; each returns an explanation or None ---------------------------
+    def privacy(self, message: str, *, public: bool, pii_types: Sequence[str] | None = None, **_: object) -> str | None:
+        if not public:
+            return None
+        found = list(pii_types) if pii_types is not None else self.pii.types(message)
+        found = [t for t in found if t not in self.privacy_exempt_types]
+        if not found:
+            return None
+        return f"personal data ({', '.join(found)}) posted on a public channel: move to a private channel"
+
+    @staticmethod
+    def legal(message: str, **_: object) -> str | None:
+        for m in _LEGAL_STRONG.finditer(message):
+            window = message[max(0, m.start() - 60) : m.end() + 60]
+            if not _NEGATION.search(message[: m.start()]) and not _LEGAL_TOPIC.search(window):
+                return f"legal threat: '{m.group(0)}'"
+        for m in _LEGAL_ENTITY.finditer(message):
+            if _NEGATION.search(message[: m.start()]):
+                continue
+            window = message[max(0, m.start() - 80) : m.end() + 80]
+            cue = _first(_LEGAL_CUE, window)
+            if cue and not _LEGAL_TOPIC.search(window):
+                return f"legal threat: '{m.group(0)}' with '{cue}'"
+        return None
+
+    @staticmethod
+    def media(message: str, **_: object) -> str | None:
+        if strong := _first(_MEDIA_STRONG, message):
+            return f"media / publicity threat: '{strong}'"
+        for m in _MEDIA_ENTITY.finditer(message):
+            window = message[max(0, m.start() - 80) : m.end() + 80]
+            if cue := _first(_MEDIA_CUE, window):
+                return f"media / publicity threat: '{m.group(0)}' with '{cue}'"
+        return None
+
+    @staticmethod
+    def churn(message: str, **_: object) -> str | None:
+        m = _CHURN_CANCEL.search(message)
+        if not m or _NEGATION.search(message[: m.start()]) or _CHURN_PAST.search(message):
+            return None
+        if third := _first(_CHURN_THIRD_PARTY, message):
+            if not re.search(r"\b(?:ik|mijn) (?:\w+ ){0,2}(?:klaar|nooit meer|te duur)", message, re.IGNORECASE):
+                return None  # cancelling for someone else (deceased parent, child moving away)
+            del third
+        return f"churn: '{m.group(0)}'"
+
+    @staticmethod
+    def safety(message: str, **_: object) -> str | None:
+        for m in _SAFETY.finditer(message):
+            if _NEGATION.search(message[: m.start()]):
+                continue
+            window = message[max(0, m.start() - 40) : m.end() + 40]
+            if _SAFETY_NEG.search(window) and "?" in message and not _rx(r"gewond", r"bloed", r"gevallen", r"gevaar\w*").search(message):
+                continue  # a question about a test / accessibility, not an incident
+            return f"safety: '{m.group(0)}'"
+        return None
+
+    @staticmethod
+    def security(message: str, **_: object) -> str | None:
+        if _SECURITY_NEG.search(message):
+            return None
+        for m in _SECURITY.finditer(message):
+            if m.group(0).lower().startswith(("is dit", "is dat", "dit van", "dat van")) and not re.search(
+                r"\b(?:link|sms|mail|betaal|bankgegevens|gegevens)\b", message, re.IGNORECASE
+            ):
+                continue
+            return f"security: '{m.group(0)}'"
+        return None
+
+    @staticmethod
+    def heated(message: str, **_: object) -> str | None:
+        if m := _INSULT.search(message):
+            if not _NEGATION.search(message[: m.start()]) or m.group(0).lower().startswith(("stelletje", "kanker", "wat is er")):
+                return f"insult: '{m.group(0)}'"
+        words = re.findall(r"\b[A-ZÀ-Ý]{3,}\b", message)
+        shouted = [w for w in words if w not in _SHOUT_ALLOW and not re.fullmatch(r"(.)\1+", w)]
+        letters = [c for c in message if c.isalpha()]
+        caps_ratio = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+        positive = bool(_POSITIVE.search(message)) and not _COMPLAINT.search(message)
+        if not positive and (len(shouted) >= 3 or (caps_ratio >= 0.6 and len(letters) >= 15)):
+            return f"shouting in capitals ({' '.join(shouted[:4])})"
+        if not positive and re.search(r"[!?]{4,}|!{3,}", message) and _COMPLAINT.search(message):
+            return "many exclamation marks over a complaint"
+        return None
+
+    @staticmethod
+    def repeated(message: str, *, thread: Sequence[tuple[str, str]] = (), state: ThreadState | None = None, **_: object) -> str | None:
+        if not thread:
+            return None
+        state = state or thread_state(thread, message)
+        if state.earlier_complaints == 0 or state.agent_turns == 0 or state.last_agent_resolves:
+            return None
+        if _HAPPY_END.search(message) and not _IRONY_MARK.search(message):
+            return None
+        mark = _first(_REPEAT_MARK, message)
+        if mark:
+            return f"same problem again: '{mark}' in the message, reported earlier in the thread and not solved"
+        polite = _POSITIVE.search(message) and not _COMPLAINT.search(message) and not _IRONY_MARK.search(message)
+        if state.followup_repeat and not (polite and state.unanswered_followups == 0):
+            return f"same problem again: {state.followup_repeat} after the agent's reply, still not solved"
+        if state.overlap >= 0.35:
+            return f"message repeats an earlier complaint in the thread (word overlap {state.overlap:.2f}), not solved"
+        if state.last_agent_defers and (complaint := _first(_COMPLAINT, message)):
+            return f"the agent's earlier promise did not solve it: '{complaint}' after an earlier complaint in the thread"
+        return None
+
+    # -- all of them ----------------------------------------------------------------------------
+    def detect(
+        self,
+        message: str,
+        *,
+        thread: Sequence[tuple[str, str]] = (),
+        public: bool = False,
+        pii_types: Sequence[str] | None = None,
+        state: ThreadState | None = None,
+    ) -> list[RuleHit]:
+        state = state or (thread_state(thread, message) if thread else None)
+        hits = []
+        for reason, detector in self._detectors.items():
+            explanation = detector(message, thread=thread, public=public, pii_types=pii_types, state=state)
+            if explanation:
+                hits.append(RuleHit(reason, explanation))
+        return hits

@@ -1,0 +1,120 @@
+"""Features for the flag classifiers, shared by training and serving (so both compute them identically).
+
+A message is always read *with its thread*: besides the message's own sentence embedding there is
+an embedding of the preceding turns, their element-wise product (does the message agree with the
+thread?), and cheap cue features about the thread (earlier complaints, unanswered follow-ups, did
+the agent's last reply solve the problem) and the message (praise words, #not, ironic emoji,
+hyperbole, mock thanks, capitals, exclamation marks). The transparent escalation detectors' hits
+are features too, so the escalation classifier learns on top of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from models.escalation_rules import _COMPLAINT, _IRONY_MARK, _REPEAT_MARK, _RESOLVED, ThreadState, thread_state
+
+# keep this order stable: it is stored with every artifact and checked when one is loaded
+REASONS: tuple[str, ...] = ("privacy", "legal", "media", "churn", "safety", "security", "repeated", "heated")
+CONTEXT_TURNS = 4
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w@#])(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+_PRAISE = _rx(
+    r"goed bezig", r"lekker bezig", r"top", r"toppers?", r"topteam", r"super\w*", r"geweldig\w*", r"fantastisch\w*", r"prachtig",
+    r"fijn\w*", r"heerlijk", r"gezellig", r"leuk\w*", r"mooi\w*", r"chapeau", r"petje af", r"hulde", r"wauw", r"briljant\w*",
+    r"love(?: it)?", r"bedankt", r"dank\w*", r"hartelijk dank", r"geregeld", r"behulpzaam", r"klantvriendelijk\w*", r"service",
+    r"wat een", r"echt (?:top|fijn|super|lief|geweldig)", r"lief", r"knap", r"handig", r"goed geregeld", r"thanks?", r"great",
+)
+_HOOR = _rx(r"hoor", r"zeker", r"natuurlijk", r"vast", r"echt")
+_IRONY_TAG = re.compile(r"#(?:not|sarcasme|ironie|sarcasm|irony|vooruitgang)\b", re.IGNORECASE)
+_IRONIC_EMOJI = re.compile("[🙄🙃😒😏👏🙌🥱🎩🚀]")
+_POSITIVE_EMOJI = re.compile("[😊🙂😍🤩😄😁💐👍🎉❤🥰🙏👌☕]")
+_SCARE_QUOTES = re.compile(r"['‘\"“][^'’\"”]{2,30}['’\"”]")
+_DURATION = _rx(r"(?:pas |al |slechts |na )?\d+ (?:dagen|weken|maanden|uur|minuten|werkdagen|herinneringen)", r"dag \d+", r"\d+ (?:dagen|weken) later")
+_HYPERBOLE = _rx(
+    r"eeuwigheid", r"steentijd", r"pensioen\w*", r"kleinkinderen", r"postduif", r"wereldklasse", r"jarig", r"verouderd", r"sahara",
+    r"noordpool", r"feestje", r"oh wacht", r"geoliede machine", r"bodem van de noordzee", r"nooit", r"altijd", r"elke keer", r"heel nederland",
+)
+_MOCK_THANKS = _rx(r"(?:bedankt|dank\w*) (?:\w+ ){0,3}voor (?:niks|niets|helemaal niks)", r"voor niks", r"dankzij jullie", r"ik voel me (?:echt )?gehoord")
+_NEGATIVE = _rx(
+    r"jammer", r"balen", r"vervelend", r"teleurgesteld", r"slecht\w*", r"waardeloo\w*", r"belachelijk", r"schandalig", r"boos", r"klaar mee",
+    r"zat", r"irritant", r"frustrerend", r"onacceptabel", r"helaas",
+)
+
+
+def context_text(thread: Sequence[tuple[str, str]]) -> str:
+    """The last turns of the thread as one text for the context embedding ('' when there is none)."""
+    turns = thread[-CONTEXT_TURNS:]
+    return " | ".join(f"{'klant' if role == 'customer' else 'medewerker'}: {' '.join(text.split())}" for role, text in turns)
+
+
+def _count(pattern: re.Pattern[str], text: str) -> float:
+    return float(len(pattern.findall(text)))
+
+
+def cue_features(message: str, thread: Sequence[tuple[str, str]], rule_reasons: Sequence[str], state: ThreadState | None) -> np.ndarray:
+    """Cheap, readable features of the message and its thread (float32 vector, see CUE_NAMES)."""
+    state = state or thread_state(thread, message)
+    letters = [c for c in message if c.isalpha()]
+    caps = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+    praise = _count(_PRAISE, message)
+    complaint = _count(_COMPLAINT, message)
+    has_thread = float(bool(thread))
+    unresolved = float(has_thread and state.earlier_complaints > 0 and not state.last_agent_resolves)
+    resolved = float(has_thread and state.last_agent_resolves)
+    values = [
+        min(praise, 4.0),
+        float(bool(_IRONY_TAG.search(message))),
+        _count(_IRONIC_EMOJI, message),
+        _count(_POSITIVE_EMOJI, message),
+        float(bool(_HOOR.search(message))),
+        float(bool(_SCARE_QUOTES.search(message))),
+        float(bool(_DURATION.search(message))),
+        min(complaint, 4.0),
+        float(bool(_RESOLVED.search(message))),
+        float(bool(_HYPERBOLE.search(message))),
+        float(bool(_MOCK_THANKS.search(message))),
+        float(bool(_NEGATIVE.search(message))),
+        float(bool(_REPEAT_MARK.search(message))),
+        float(bool(_IRONY_MARK.search(message))),
+        float(np.log1p(message.count("!"))),
+        float(np.log1p(message.count("?"))),
+        caps,
+        float(np.log1p(len(message.split()))),
+        has_thread,
+        float(np.log1p(state.earlier_customer)) if thread else 0.0,
+        float(np.log1p(state.agent_turns)) if thread else 0.0,
+        float(state.earlier_complaints > 0) if thread else 0.0,
+        float(np.log1p(state.unanswered_followups)) if thread else 0.0,
+        resolved,
+        float(has_thread and state.last_agent_defers),
+        float(bool(thread and state.followup_repeat)),
+        state.overlap if thread else 0.0,
+        unresolved * min(praise, 2.0),
+        resolved * min(praise, 2.0),
+        float(praise > 0 and complaint > 0),
+        float(praise > 0 and not thread and complaint == 0),
+    ]
+    values += [float(r in rule_reasons) for r in REASONS]
+    return np.asarray(values, dtype=np.float32)
+
+
+CUE_NAMES: tuple[str, ...] = (
+    "praise", "irony_tag", "ironic_emoji", "positive_emoji", "hoor", "scare_quotes", "duration", "complaint", "resolved_words",
+    "hyperbole", "mock_thanks", "negative_words", "repeat_mark", "irony_mark", "exclamations", "questions", "caps_ratio", "log_words",
+    "has_thread", "earlier_customer", "agent_turns", "earlier_complaint", "unanswered_followups", "agent_resolved", "agent_deferred",
+    "followup_repeat", "overlap", "praise_x_unresolved", "praise_x_resolved", "praise_and_complaint", "praise_alone",
+) + tuple(f"rule_{r}" for r in REASONS)
+
+
+def dense_features(cues: np.ndarray, message_vec: np.ndarray, context_vec: np.ndarray | None) -> np.ndarray:
+    """[cues | message embedding | context embedding | message*context] (context zero without a thread)."""
+    ctx = context_vec if context_vec is not None else np.zeros_like(message_vec)
+    return np.concatenate([cues, message_vec, ctx, message_vec * ctx]).astype(np.float32)

@@ -1,0 +1,209 @@
+"""The reply generator: a causal LM fine-tuned per brand, loaded from a versioned artifact.
+
+Serving never loads an untuned base: :class:`ReplyGenerator` is only built from a ``generator``
+artifact (merged weights, or a LoRA adapter applied over the base). The base itself is loaded by
+:func:`load_base` (training, and under LoRA adapters); a GGUF base such as the packaged
+SmolLM2-135M-Instruct is de-quantised once into an ordinary transformers folder and cached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from models.resolution import ModelNotAvailableError, resolve_model
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE = "smollm2-135m-instruct"
+ADAPTER_DIR = "adapter"
+MODEL_DIR = "model"
+STOP_STRINGS = ("<|im_start|>", "<|im_end|>", "\nKlant:", "\nBericht van de klant:")
+
+
+def _safe_name(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name.lower())
+
+
+def base_cache_dir(cache_root: Path, name: str) -> Path:
+    return cache_root / _safe_name(name)
+
+
+def load_base(name: str, cache_root: Path | None = None, *, dtype: Any = None) -> tuple[Any, Any]:
+    """(model, tokenizer) of a base causal LM, offline when ``name`` resolves to local files.
+
+    A GGUF file is de-quantised by transformers into a float model; such a model refuses
+    ``save_pretrained``, so it is rebuilt from its config + state dict and (when ``cache_root`` is
+    given) saved there as safetensors, which later loads in a few seconds instead of ~20.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    dtype = dtype or torch.float32
+    cached = base_cache_dir(cache_root, name) if cache_root is not None else None
+    if cached is not None and (cached / "config.json").is_file():
+        tokenizer = AutoTokenizer.from_pretrained(cached)
+        model = AutoModelForCausalLM.from_pretrained(cached, dtype=dtype)
+        return model, tokenizer
+    resolved = resolve_model(name)
+    kwargs: dict[str, Any] = {"local_files_only": resolved.local}
+    if resolved.file:
+        kwargs["gguf_file"] = resolved.file
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolved.location, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(resolved.location, dtype=dtype, **kwargs)
+    except OSError as exc:
+        raise ModelNotAvailableError(f"cannot load generator base {name!r} from {resolved.location!r}: {exc}") from exc
+    if resolved.file:  # GGUF: make it an ordinary (serialisable) transformers model
+        config = model.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        plain = AutoModelForCausalLM.from_config(config, dtype=dtype)
+        plain.load_state_dict(model.state_dict())
+        plain.generation_config = model.generation_config
+        model = plain
+        if cached is not None:
+            tmp = cached.with_name(cached.name + f".tmp{os.getpid()}")
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+            if cached.exists():
+                import shutil
+
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                os.replace(tmp, cached)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer
+
+
+def max_new_tokens_for(limit_chars: int | None, *, cap: int = 200, floor: int = 48) -> int:
+    """Tokens to generate for a channel limit in characters (~3.2 characters a token in Dutch)."""
+    if limit_chars is None:
+        return cap
+    return max(floor, min(cap, int(limit_chars / 3.2)))
+
+
+@dataclass
+class Generation:
+    text: str
+    tokens: int
+    seconds: float
+
+
+class _StopOnStrings:
+    """Stops a sequence once its generated tail contains a stop string (works with any tokenizer,
+    unlike transformers' ``stop_strings`` which needs a byte-level vocabulary)."""
+
+    def __init__(self, tokenizer: Any, prompt_len: int, window: int = 12) -> None:
+        self.tokenizer = tokenizer
+        self.prompt_len = prompt_len
+        self.window = window
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        done = []
+        for row in input_ids:
+            tail = row[max(self.prompt_len, len(row) - self.window) :]
+            text = self.tokenizer.decode(tail, skip_special_tokens=False)
+            done.append(any(stop in text for stop in STOP_STRINGS[2:]))
+        return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+
+class ReplyGenerator:
+    """A brand's fine-tuned generator. Thread-safe (one generation at a time per model)."""
+
+    def __init__(self, model: Any, tokenizer: Any, *, artifact: Path | None = None, version: str = "") -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.artifact = artifact
+        self.version = version
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_artifact(cls, path: Path, *, base_cache: Path | None = None, dtype: str = "float32") -> ReplyGenerator:
+        """Load a ``generator`` artifact: ``model/`` (merged weights) or ``adapter/`` (LoRA over the base)."""
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        torch_dtype = getattr(torch, dtype)
+        info = json.loads((path / "artifact.json").read_text(encoding="utf-8"))
+        tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer")
+        if (path / MODEL_DIR).is_dir():
+            model = AutoModelForCausalLM.from_pretrained(path / MODEL_DIR, dtype=torch_dtype)
+        elif (path / ADAPTER_DIR).is_dir():
+            from peft import PeftModel
+
+            base, _ = load_base(info.get("base_model") or DEFAULT_BASE, base_cache, dtype=torch_dtype)
+            model = PeftModel.from_pretrained(base, path / ADAPTER_DIR).merge_and_unload()
+        else:
+            raise ModelNotAvailableError(f"generator artifact {path} has neither {MODEL_DIR}/ nor {ADAPTER_DIR}/")
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return cls(model, tokenizer, artifact=path, version=info.get("version", path.name))
+
+    def prompt_ids(self, messages: Sequence[dict[str, str]]) -> list[int]:
+        return list(
+            self.tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=True, return_dict=False)
+        )
+
+    def generate(
+        self,
+        messages: Sequence[dict[str, str]],
+        *,
+        n: int = 1,
+        max_new_tokens: int = 120,
+        temperature: float = 0.7,
+        top_p: float = 0.9,
+        seed: int = 0,
+    ) -> list[Generation]:
+        """``n`` replies for one chat prompt: the first greedy, the others sampled (distinct drafts)."""
+        import torch
+        from transformers import StoppingCriteriaList
+
+        ids = torch.tensor([self.prompt_ids(messages)], dtype=torch.long)
+        eos = [i for i in {self.tokenizer.eos_token_id, self.tokenizer.convert_tokens_to_ids("<|im_end|>")} if isinstance(i, int) and i >= 0]
+        common: dict[str, Any] = {
+            "max_new_tokens": max_new_tokens,
+            "eos_token_id": eos,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "use_cache": True,
+            "stopping_criteria": StoppingCriteriaList([_StopOnStrings(self.tokenizer, ids.shape[1])]),
+            "repetition_penalty": 1.1,
+        }
+        results: list[Generation] = []
+        with self._lock, torch.inference_mode():
+            start = time.perf_counter()
+            out = self.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, **common)
+            results.append(self._decode(out[0], ids.shape[1], time.perf_counter() - start))
+            if n > 1:
+                torch.manual_seed(seed)
+                start = time.perf_counter()
+                out = self.model.generate(
+                    ids.repeat(n - 1, 1),
+                    attention_mask=torch.ones_like(ids).repeat(n - 1, 1),
+                    do_sample=True,
+                    temperature=temperature,
+                    top_p=top_p,
+                    **common,
+                )
+                took = time.perf_counter() - start
+                results.extend(self._decode(row, ids.shape[1], took) for row in out)
+        return results
+
+    def _decode(self, row: Any, prompt_len: int, seconds: float) -> Generation:
+        new = row[prompt_len:]
+        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        for stop in STOP_STRINGS:
+            text = text.split(stop)[0]
+        pad = self.tokenizer.pad_token_id
+        tokens = int(sum(1 for t in new.tolist() if t != pad))
+        return Generation(text=text.strip(), tokens=tokens, seconds=seconds)

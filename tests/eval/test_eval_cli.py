@@ -1,0 +1,96 @@
+"""`webcare eval` end to end on a tiny sample, custom sets, determinism and the no-leakage index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eval.runner import EvalSetError, eval_runtime, heldout_set, load_set, run_eval
+from retrieval.splits import split_past_answers
+from tests.conftest import KB_DIR
+from webcare.auto_answer import bar_path
+from webcare.services import Services
+from webcare.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def loaded(services: Services) -> Services:
+    services.registry.get("bieb")  # build the session's index once; the CLI below loads it from data_dir
+    return services
+
+
+def test_eval_command_end_to_end(loaded: Services, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from webcare.cli import app
+
+    monkeypatch.setenv("WEBCARE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("WEBCARE_KB_DIR", str(KB_DIR))
+    out, report = tmp_path / "metrics.json", tmp_path / "report.html"
+    args = ["eval", "--brand", "bieb", "--limit", "3", "--seed", "1", "--output", str(out), "--report", str(report), "--save-bar"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(out.read_text())
+    assert metrics["set"] == {**metrics["set"], "name": "heldout", "items": 3, "labelled_items": 3, "seed": 1}
+    for mode in ("dense", "bm25", "hybrid"):
+        assert set(metrics["retrieval"][mode]) == {"recall@1", "recall@5", "mrr"}
+    baseline = metrics["generation"]["retrieval_baseline"]
+    assert 0 < baseline["chrf"] <= 100 and baseline["n"] == 3
+    assert {"bleu", "embedding_cosine", "dutch_rate", "grounded_rate", "tone_violations"} <= set(baseline)
+    assert metrics["generation"].get("generator") is None and metrics["generation"]["generator_note"]
+    assert set(metrics["flags"]) >= {"sarcasm", "escalation", "sentiment"}
+    assert metrics["auto_answer"]["curve"] and metrics["auto_answer"]["target_precision"] == 0.95
+    assert {"analyse", "retrieve", "total"} <= set(metrics["latency_ms"])
+    assert metrics["worst_cases"] and {"message", "draft", "reference", "sources"} <= set(metrics["worst_cases"][0])
+    html = report.read_text()
+    assert html.startswith("<!doctype html>") and html.count("data:image/png;base64,") >= 3 and "Worst cases" in html
+    assert json.loads(bar_path(settings, "bieb").read_text())["target_precision"] == 0.95
+    bar_path(settings, "bieb").unlink()
+    assert "auto-answer" in result.output and "retrieval hybrid" in result.output
+
+
+def test_unknown_brand_is_a_clear_error(tmp_path: Path) -> None:
+    from webcare.cli import app
+
+    result = CliRunner().invoke(app, ["eval", "--brand", "nope", "--output", str(tmp_path / "m.json")])
+    assert result.exit_code == 1 and "unknown brand" in result.output
+
+
+def test_heldout_conversations_are_not_retrievable(loaded: Services) -> None:
+    kb = loaded.registry.get("bieb").kb
+    eval_set = heldout_set(kb)
+    runtime, info = eval_runtime(loaded, "bieb", eval_set.items)
+    _, test = split_past_answers(kb.past_answers)
+    held = {p.conversation_id for p in test}
+    ids = {p.id for p in runtime.store.passages()}
+    assert not any(f"past_answer:{p.id}" in ids for p in test)
+    assert not any(p.meta.get("conversation_id") in held for p in runtime.store.passages())
+    assert info["past_answers_excluded"] == len(test) and info["passages"] == len(runtime.store)
+    assert len(loaded.registry.get("bieb").store) > len(runtime.store)  # the served index is untouched
+
+
+def test_custom_set_and_determinism(loaded: Services, tmp_path: Path) -> None:
+    path = tmp_path / "qa.jsonl"
+    lines = [
+        {"id": "q1", "channel": "chat", "message": "hoe kan ik mijn boeken verlengen?", "reference": "Hoi! Dat kan in de app. ^AB",
+         "article_id": "verlengen", "labels": {"sarcasm": False, "escalation": {"value": False, "reasons": []}, "sentiment": "neutral"}},
+        {"id": "q2", "channel": "x", "message": "Goed bezig jongens, alweer dicht!", "labels": {"sarcasm": True, "sentiment": "negative"}},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    first = run_eval(loaded, "bieb", set_path=path, seed=3, progress=False).metrics
+    second = run_eval(loaded, "bieb", set_path=path, seed=3, progress=False).metrics
+    assert first["set"]["items"] == 1 and first["set"]["labelled_items"] == 2
+    for key in ("retrieval", "generation", "auto_answer", "worst_cases"):
+        assert first[key] == second[key]
+    assert first["flags"]["sarcasm"].get("available") in (True, False)
+
+
+def test_bad_set_lines_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"message": "hoi", "reference": "hallo"}\n{"message": "x", "oops": 1, "reference": "y"}\n', encoding="utf-8")
+    with pytest.raises(EvalSetError, match=r"bad.jsonl:2: unknown fields \['oops'\]"):
+        load_set(path, "bieb")
+    path.write_text('{"brand": "shop", "message": "hoi", "reference": "hallo"}\n', encoding="utf-8")
+    with pytest.raises(EvalSetError, match="bad.jsonl:1: brand 'shop'"):
+        load_set(path, "bieb")

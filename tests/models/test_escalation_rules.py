@@ -1,0 +1,85 @@
+"""The transparent escalation detectors: each reason on crafted cases, hard negatives stay silent."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.escalation_rules import EscalationRules
+from models.pii import PiiDetector
+
+RULES = EscalationRules(PiiDetector({"customer_number": r"\b2\d{13}\b", "order_number": r"\b30\d{8}\b"}), privacy_exempt_types=["order_number"])
+
+COMPLAINT_THREAD = [
+    ("customer", "De inleverautomaat in Oosterwijk is al 3 dagen kapot"),
+    ("agent", "Hoi! Ik zet het door naar de monteur, we laten je zo snel mogelijk iets weten. ^MK"),
+    ("customer", "Vandaag weer kapot. Doos staat er nog steeds"),
+]
+SOLVED_THREAD = [
+    ("customer", "De inleverautomaat in Oosterwijk is kapot"),
+    ("agent", "Hoi! De monteur is net geweest, de automaat is gerepareerd. ^MK"),
+]
+
+
+def reasons(message: str, **kw) -> set[str]:  # type: ignore[no-untyped-def]
+    return {h.reason for h in RULES.detect(message, **kw)}
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("legal", "Als jullie dit niet terugdraaien stap ik naar de Geschillencommissie"),
+        ("legal", "Mijn advocaat neemt contact met jullie op over die val"),
+        ("legal", "De Consumentenbond is ingelicht over jullie verlenging"),
+        ("media", "Ik heb Radar gemaild over jullie boetes, eens kijken wat heel Nederland ervan vindt"),
+        ("media", "Dit filmpje gaat op mijn TikTok, 40k volgers"),
+        ("media", "Goedemiddag, ik ben journalist bij Omroep Lindeveld en werk aan een stuk over de sluiting"),
+        ("churn", "Ik zeg mijn lidmaatschap op, ga wel naar de bieb in Dordrecht"),
+        ("churn", "Nooit meer bestellen hier, ik bestel voortaan bij Coolblue"),
+        ("safety", "Mijn dochter is gestruikeld over de losse tegel, knie open"),
+        ("safety", "Mijn powerbank werd super heet en er kwam brandlucht vanaf"),
+        ("security", "Mijn account is gehackt, er zijn 10 e-books geleend die ik niet ken"),
+        ("security", "Ik kreeg een sms: betaal €1,50 via deze link. Is dit echt van jullie?"),
+        ("heated", "jullie zijn echt een stelletje prutsers"),
+        ("heated", "WAARDELOZE CLUB. DRIE KEER GEBELD NIEMAND NEEMT OP"),
+    ],
+)
+def test_each_detector_fires_with_an_explanation(reason: str, message: str) -> None:
+    hits = {h.reason: h.explanation for h in RULES.detect(message)}
+    assert reason in hits
+    assert hits[reason] and len(hits[reason]) > 10  # readable: says what matched
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Hebben jullie boeken over advocatuur? Mijn zoon wil advocaat worden",
+        "ik zoek een thriller over een advocaat en een rechtszaak, tips?",
+        "Elke zaterdag lees de krant bij jullie met een kop koffie, heerlijk",
+        "Leuk stuk over jullie taalcafé in de krant van zaterdag!",
+        "deze game is fire 🔥🔥 thx voor de snelle levering",
+        "klopt het dat het brandalarm morgen om 10:00 getest wordt?",
+        "Goedemiddag, mijn vader is overleden. Hoe kan ik zijn lidmaatschap opzeggen?",
+        "hoe verander ik mijn wachtwoord in de app? ben hem vergeten",
+        "JAAAA eindelijk is mijn boek binnen!!! 🤩",
+        "Holy shit wat is de nieuwe jeugdafdeling mooi geworden",
+        "Wanneer is het spreekuur van het Juridisch Loket in Oosterwijk?",
+        "Ik ben helemaal niet boos hoor, gewoon een vraag over de ACM-regels voor mijn studie",
+    ],
+)
+def test_hard_negatives_stay_silent(message: str) -> None:
+    assert reasons(message) == set()
+
+
+def test_privacy_needs_a_public_channel_and_respects_exempt_types() -> None:
+    message = "kunnen jullie me terugbellen? 06-28374615"
+    assert "privacy" in reasons(message, public=True)
+    assert "privacy" not in reasons(message, public=False)
+    assert "privacy" not in reasons("bestelling 3012993847 is nog niet verzonden", public=True)  # order number exempt
+
+
+def test_repeated_reads_the_thread() -> None:
+    assert "repeated" in reasons("Nog steeds niks gehoord", thread=COMPLAINT_THREAD)
+    assert "repeated" not in reasons("Nog steeds niks gehoord")  # no thread: nothing reported before
+    assert "repeated" not in reasons("Fijn, dank je wel!", thread=SOLVED_THREAD)
+    hits = {h.reason: h.explanation for h in RULES.detect("Goed bezig jongens!", thread=COMPLAINT_THREAD)}
+    assert "repeated" in hits and "nog steeds" in hits["repeated"]

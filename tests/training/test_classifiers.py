@@ -1,0 +1,53 @@
+"""Flag classifiers: artifact round-trip (small subset) and sarcasm that reads the thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.escalation_rules import EscalationRules
+from models.flag_classifier import MODEL_FILE, FlagClassifier, FlagScorer
+from models.pii import PiiDetector
+from training.classifiers import Hyper, train_classifiers
+from webcare.artifacts import latest, read_info
+from webcare.settings import REPO_ROOT
+
+COMPLAINT_THREAD = [
+    ("customer", "@BiebLindeveld de inleverautomaat in Oosterwijk is al 3 dagen kapot, boeken moeten in een doos op de grond"),
+    ("agent", "Hoi! Dank voor je melding, ik zet het door naar de vestiging en de monteur. ^MK"),
+    ("customer", "Vandaag weer kapot. Doos staat er nog steeds. Niemand die iets doet"),
+]
+SOLVED_THREAD = [
+    ("customer", "@BiebLindeveld de inleverautomaat in Oosterwijk is kapot, kan iemand kijken?"),
+    ("agent", "Hoi! De monteur is vanochtend geweest, de automaat is gerepareerd en werkt weer. ^MK"),
+    ("customer", "Yes net geprobeerd, werkt!"),
+]
+
+
+def test_artifact_round_trip(embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = train_classifiers(
+        REPO_ROOT / "knowledge_base", tmp_path, "shop", embedder, hyper=Hyper(folds=3), progress=False, limit=45, limit_test=20
+    )
+    assert latest(tmp_path, "shop", "classifiers") == path
+    assert (path / MODEL_FILE).is_file()
+    info = read_info(path)
+    assert info.kind == "classifiers" and info.brand == "shop" and len(info.data_hash) == 16
+    assert info.hyperparameters["seed"] and "thresholds" in info.hyperparameters
+    for key in ("sarcasm", "sentiment", "escalation", "escalation_rules_only", "escalation_reasons", "sarcasm_vs_plain_negative"):
+        assert key in info.metrics
+    assert set(info.metrics["escalation_reasons"]) == {"privacy", "legal", "media", "churn", "safety", "security", "repeated", "heated"}
+    clf = FlagClassifier.load(path, expected_embedder=embedder.name)
+    scorer = FlagScorer(EscalationRules(PiiDetector()), clf)
+    result = scorer.score("Waar blijft mijn pakket nou", [], public=True, embedder=embedder)
+    assert result.sarcasm is not None and 0.0 <= result.sarcasm.score <= 1.0
+    assert result.sentiment is not None and abs(sum(result.sentiment.scores.values()) - 1.0) < 1e-3
+
+
+def test_sarcasm_uses_the_thread(bieb_flag_classifier, embedder) -> None:  # type: ignore[no-untyped-def]
+    scorer = FlagScorer(EscalationRules(PiiDetector()), bieb_flag_classifier)
+    after_complaints = scorer.score("Goed bezig jongens!", COMPLAINT_THREAD, public=True, embedder=embedder)
+    after_solution = scorer.score("Goed bezig jongens!", SOLVED_THREAD, public=True, embedder=embedder)
+    assert after_complaints.sarcasm is not None and after_solution.sarcasm is not None
+    assert after_complaints.sarcasm.score > after_solution.sarcasm.score + 0.2
+    assert after_complaints.sarcasm.value and not after_solution.sarcasm.value
+    assert after_complaints.sentiment.label == "negative" and after_solution.sentiment.label == "positive"  # type: ignore[union-attr]
+    assert "repeated" in after_complaints.escalation.reasons and not after_solution.escalation.value

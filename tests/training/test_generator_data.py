@@ -1,0 +1,52 @@
+"""The generator's training set: retrieval-grounded prompts, split by conversation, no leakage."""
+
+from __future__ import annotations
+
+from retrieval.kb_loader import BrandKB
+from retrieval.splits import split_of
+from training.generator_data import build_examples, examples_hash
+
+
+def test_split_is_by_conversation_and_stable(bieb_examples, bieb_kb) -> None:  # type: ignore[no-untyped-def]
+    train, test = bieb_examples
+    assert len(train) + len(test) == len(bieb_kb.past_answers)
+    train_convs = {e.conversation_id for e in train}
+    test_convs = {e.conversation_id for e in test}
+    assert train_convs and test_convs and not train_convs & test_convs
+    assert all(e.split == split_of(e.conversation_id) for e in train + test)
+
+
+def test_no_leakage_of_own_answer_or_conversation(bieb_kb, settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    # plant a unique marker at the start of every past answer, then look for it in the prompts
+    planted = [p.model_copy(update={"answer": f"ZQ{p.id.replace('-', '')}Q {p.answer}"}) for p in bieb_kb.past_answers]
+    kb = BrandKB(bieb_kb.root, bieb_kb.profile, bieb_kb.articles, bieb_kb.canned, planted, bieb_kb.labelled)
+    train, test = build_examples(kb, settings, hash_embedder)
+    marker = {p.id: f"ZQ{p.id.replace('-', '')}Q" for p in planted}
+    by_conversation: dict[str, list[str]] = {}
+    for p in planted:
+        by_conversation.setdefault(p.conversation_id, []).append(p.id)
+    held_out = [marker[e.id] for e in test]
+    seen_other = 0
+    for example in train + test:
+        prompt = "\n".join(m["content"] for m in example.messages)
+        for own in by_conversation[example.conversation_id]:  # its own answer and its conversation's
+            assert marker[own] not in prompt, (example.id, own)
+        for other in held_out:  # a held-out answer is never retrieved, for any example
+            assert other not in prompt, (example.id, other)
+        seen_other += "ZQpa" in prompt
+    # retrieval really ran: most prompts quote past answers of other (train) conversations
+    assert seen_other > len(train) // 2
+
+
+def test_prompt_carries_tone_thread_and_message(bieb_examples) -> None:  # type: ignore[no-untyped-def]
+    train, _ = bieb_examples
+    example = next(e for e in train if e.thread_text)
+    system, user = example.messages
+    assert system["role"] == "system" and "je (informeel)" in system["content"]
+    assert "Bronnen:" in user["content"] and "Gesprek:" in user["content"]
+    assert user["content"].rstrip().endswith(" ".join(example.message.split())[-40:])
+
+
+def test_data_hash_is_stable(bieb_kb, settings, hash_embedder, bieb_examples) -> None:  # type: ignore[no-untyped-def]
+    again, _ = build_examples(bieb_kb, settings, hash_embedder, limit=None)
+    assert examples_hash(again) == examples_hash(bieb_examples[0])

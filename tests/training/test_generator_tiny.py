@@ -1,0 +1,112 @@
+"""The generator's training loop, checkpoints, resume and artifact round-trip on a tiny llama (seconds)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from models.generator import ReplyGenerator
+from training.generator import (
+    GeneratorConfig,
+    encode_example,
+    latest_checkpoint,
+    prepare_model,
+    run,
+    train_loop,
+)
+from webcare.artifacts import latest, read_info
+
+CONFIG = GeneratorConfig(max_len=256, batch_size=2, max_steps=4, checkpoint_every=2, eval_limit=2, lr=1e-2, warmup_steps=1)
+
+
+def test_loss_only_on_reply_tokens(tiny, bieb_examples) -> None:  # type: ignore[no-untyped-def]
+    tokenizer, _ = tiny
+    example = bieb_examples[0][0]
+    ids, labels = encode_example(tokenizer, example, CONFIG)
+    assert len(ids) == len(labels) <= CONFIG.max_len
+    learned = [t for t in labels if t != -100]
+    assert learned[-1] == tokenizer.convert_tokens_to_ids("<|im_end|>")
+    first = labels.index(learned[0])
+    assert all(t == -100 for t in labels[:first])  # the whole prompt is masked
+    assert tokenizer.decode(learned[:-1]).split()[:3] == tokenizer.decode(tokenizer(example.target)["input_ids"]).split()[:3]
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("lora", [True, False])
+def test_resume_gives_the_same_weights(tiny, bieb_examples, tmp_path, lora) -> None:  # type: ignore[no-untyped-def]
+    tokenizer, make = tiny
+    train = bieb_examples[0][:8]
+    config = dataclasses.replace(CONFIG, lora=lora)
+
+    straight, stats = train_loop(prepare_model(make(), config), tokenizer, train, config, tmp_path / "a", progress=False)
+    assert stats["steps"] == 4 and stats["loss_last"] < stats["loss_first"]
+
+    def crash(step: int, loss: float) -> None:
+        if step == 3:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        train_loop(prepare_model(make(), config), tokenizer, train, config, tmp_path / "b", progress=False, on_step=crash)
+    assert latest_checkpoint(tmp_path / "b").name == "checkpoint-000002"
+    resumed, stats_b = train_loop(
+        prepare_model(make(), config), tokenizer, train, config, tmp_path / "b", resume=True, progress=False
+    )
+    assert stats_b["steps"] == 4
+    a = dict(straight.named_parameters())
+    for name, p in resumed.named_parameters():
+        torch.testing.assert_close(p, a[name], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("lora", [True, False])
+def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder, tmp_path, lora) -> None:  # type: ignore[no-untyped-def]
+    tokenizer, make = tiny
+    base_dir = tmp_path / "tiny-base"
+    base = make()
+    base.save_pretrained(base_dir)
+    tokenizer.save_pretrained(base_dir)
+    s = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    config = dataclasses.replace(CONFIG, lora=lora, base_model=str(base_dir))
+    path = run(bieb_kb, s, hash_embedder, config, progress=False, echo=lambda _: None, base=(base, tokenizer))
+    assert path == latest(s.artifacts_dir, "bieb", "generator")
+    info = read_info(path)
+    assert info.kind == "generator" and info.base_model == str(base_dir) and len(info.data_hash) == 16
+    assert info.hyperparameters["lora"] is lora and info.hyperparameters["max_len"] == 256
+    held = info.metrics["heldout"]
+    assert held["n"] == 2 and 0 <= held["dutch_rate"] <= 1 and 0 <= held["grounded_rate"] <= 1
+    assert "retrieval_baseline_chrf++" in held and info.metrics["training"]["steps"] == 4
+    weights = path / ("adapter/adapter_model.safetensors" if lora else "model/model.safetensors")
+    assert weights.is_file() and (path / "tokenizer").is_dir() and (path / "model_config.json").is_file()
+    json.loads((path / "artifact.json").read_text())
+
+    served = ReplyGenerator.from_artifact(path)
+    prompt = [{"role": "system", "content": "Je bent webcare"}, {"role": "user", "content": "hoe kan ik verlengen"}]
+    outs = served.generate(prompt, n=2, max_new_tokens=8)
+    assert len(outs) == 2 and all(o.tokens <= 8 for o in outs)
+    # the served weights are the trained ones: greedy output equals the in-memory model's
+    assert served.generate(prompt, n=1, max_new_tokens=8)[0].text == outs[0].text
+
+
+def test_pipeline_generation_service_serves_only_artifacts(tiny, bieb_kb, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from training.retrieval_eval import heldout_retriever
+    from webcare.generation import GenerationService
+
+    tokenizer, make = tiny
+    s = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    service = GenerationService(s)
+    retriever = heldout_retriever(bieb_kb, hash_embedder, s)
+    hits = retriever.search("hoe kan ik mijn boeken verlengen", k=10)
+    kwargs = dict(hits=hits, thread=[], message="hoe kan ik mijn boeken verlengen", channel="x", agent=None, n=3, length_limit=280)
+    assert service.drafts("bieb", bieb_kb.profile, **kwargs) == []  # no artifact: nothing, never the base
+    config = dataclasses.replace(CONFIG, lora=False, max_steps=1)
+    run(bieb_kb, s, hash_embedder, config, progress=False, echo=lambda _: None, base=(make(), tokenizer), evaluate=False)
+    drafts = service.drafts("bieb", bieb_kb.profile, **kwargs)
+    assert drafts and all(d.method == "generator" for d in drafts)
+    assert drafts[0].sources and drafts[0].sources[0].id == hits[0].passage.id
+    assert service.version("bieb").startswith("bieb/generator/")
+    assert GenerationService(s.model_copy(update={"generator_enabled": False})).drafts("bieb", bieb_kb.profile, **kwargs) == []

@@ -1,0 +1,327 @@
+"""Train a brand's flag classifiers (sarcasm, sentiment, escalation) from its own labelled messages.
+
+Per brand, on that brand's ``split: train`` lines only; the ``split: test`` lines are used once, at
+the end, for the held-out metrics stored in the artifact (never for fitting or for choosing
+thresholds). Features: see models/flag_features.py (message + thread embeddings from the frozen
+base embedder, cue features, detector hits) next to a char n-gram TF-IDF of the message.
+Heads: logistic regression; sarcasm and sentiment calibrated (sigmoid, 5-fold); escalation = the
+detectors OR per-reason heads whose thresholds are chosen on out-of-fold predictions of the
+training split.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from models.embedder import Embedder
+from models.escalation_rules import EscalationRules, thread_state
+from models.flag_classifier import (
+    FORMAT_VERSION,
+    MODEL_FILE,
+    SENTIMENTS,
+    FlagClassifier,
+    FlagScores,
+    PlattCalibrated,
+    blocked_reasons,
+    combine_escalation,
+    feature_matrix,
+    normalise,
+)
+from models.flag_features import CUE_NAMES, REASONS, context_text, cue_features, dense_features
+from models.pii import PiiDetector
+from retrieval.kb_loader import BrandKB, load_brand
+from retrieval.kb_schema import LabelledMessage
+from webcare.artifacts import ArtifactInfo, ArtifactWriter, data_hash, new_version
+
+log = logging.getLogger(__name__)
+
+KIND = "classifiers"
+SEED = 13
+
+
+@dataclass
+class Hyper:
+    c_sarcasm: float = 0.3
+    c_sentiment: float = 0.3
+    c_escalation: float = 0.3
+    tfidf_weight: float = 1.0
+    cue_weight: float = 3.0  # the cue block (thread state, irony markers) weighs more than single embedding dims
+    ngram_min: int = 2
+    ngram_max: int = 5
+    tfidf_min_df: int = 2
+    folds: int = 5
+    any_beta: float = 1.0  # F-beta for the "any escalation" head's threshold (gates classifier-found reasons)
+    tune: bool = False  # True: choose C per head by cross-validation on the training split (slower)
+    c_grid: tuple[float, ...] = (0.03, 0.3, 1.0)
+
+
+@dataclass
+class Prepared:
+    items: list[LabelledMessage]
+    masked: list[str]
+    dense: np.ndarray
+    rule_reasons: list[list[str]]
+    rule_hits: list[list[Any]]
+
+
+def rules_for(kb: BrandKB) -> EscalationRules:
+    flags = kb.profile.flags
+    return EscalationRules(PiiDetector(kb.profile.pii_patterns), privacy_exempt_types=flags.privacy_exempt_types)
+
+
+def prepare(items: Sequence[LabelledMessage], kb: BrandKB, rules: EscalationRules, embedder: Embedder, *, progress: bool) -> Prepared:
+    """Detector hits, cue features and embeddings (message + thread) for each labelled message."""
+    masked, contexts, cues, reasons, hits = [], [], [], [], []
+    for m in tqdm(items, desc="features", unit="msg", disable=not progress):
+        text = normalise(m.message)
+        thread = [(t.role, t.text) for t in m.thread]
+        state = thread_state(thread, text) if thread else None
+        found = rules.detect(text, thread=thread, public=kb.profile.is_public(m.channel), state=state)
+        hits.append(found)
+        reasons.append([h.reason for h in found])
+        cues.append(cue_features(text, thread, reasons[-1], state))
+        masked.append(rules.pii.mask(text))
+        contexts.append(context_text(thread))
+    msg_vecs = embedder.encode(masked, progress=progress)
+    with_ctx = [i for i, c in enumerate(contexts) if c]
+    ctx_vecs = embedder.encode([contexts[i] for i in with_ctx], progress=progress)
+    ctx_by_index = {i: ctx_vecs[j] for j, i in enumerate(with_ctx)}
+    dense = np.stack([dense_features(cues[i], msg_vecs[i], ctx_by_index.get(i)) for i in range(len(items))])
+    return Prepared(list(items), masked, dense, reasons, hits)
+
+
+def _lr(c: float, *, balanced: bool = True):  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, solver="liblinear", max_iter=3000, class_weight="balanced" if balanced else None, random_state=SEED)
+
+
+def _calibrated_head(x: Any, y: np.ndarray, c: float, folds: int) -> tuple[PlattCalibrated, np.ndarray]:
+    """Logistic regression + Platt calibration fitted on its out-of-fold decision values; returns
+    the head and the calibrated out-of-fold probabilities (rows x classes) of the training split."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
+    from sklearn.multiclass import OneVsRestClassifier
+
+    def make() -> Any:  # one-vs-rest liblinear: a multinomial lbfgs fit is ~10x slower here
+        return _lr(c) if len(set(y.tolist())) == 2 else OneVsRestClassifier(_lr(c))
+
+    oof = cross_val_predict(make(), x, y, cv=_folds(folds), method="decision_function")
+    oof2d = PlattCalibrated._as_2d(oof)
+    calibrator = LogisticRegression(C=100.0, max_iter=1000).fit(oof2d, y)
+    return PlattCalibrated(make().fit(x, y), calibrator), calibrator.predict_proba(oof2d)
+
+
+def _folds(n: int):  # type: ignore[no-untyped-def]
+    from sklearn.model_selection import StratifiedKFold
+
+    return StratifiedKFold(n_splits=n, shuffle=True, random_state=SEED)
+
+
+def _choose_c(x: Any, y: np.ndarray, grid: Sequence[float], folds: int, scoring: str) -> float:
+    from sklearn.model_selection import cross_val_score
+
+    best = max(grid, key=lambda c: (cross_val_score(_lr(c), x, y, cv=_folds(folds), scoring=scoring).mean(), -abs(np.log(c / 0.3))))
+    return float(best)
+
+
+def _best_threshold(p: np.ndarray, y: np.ndarray, forced: np.ndarray, beta: float = 1.0) -> float:
+    """Threshold on ``p`` maximising F-beta of (forced OR p >= t) against y (out-of-fold, training split)."""
+    best_t, best_f = 1.01, -1.0
+    for t in np.unique(np.concatenate([np.round(p, 3), [1.01]])):
+        pred = forced | (p >= t)
+        tp = float(np.sum(pred & y))
+        prec = tp / max(pred.sum(), 1)
+        rec = tp / max(y.sum(), 1)
+        f = (1 + beta**2) * prec * rec / max(beta**2 * prec + rec, 1e-9)
+        if f > best_f + 1e-9 or (abs(f - best_f) <= 1e-9 and t > best_t):
+            best_t, best_f = float(t), f
+    return best_t
+
+
+def fit(train: Prepared, hyper: Hyper, *, progress: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Fit all heads on the training split; returns (bundle, chosen hyperparameters)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.preprocessing import StandardScaler
+
+    bundle: dict[str, Any] = {"format": FORMAT_VERSION, "cue_names": CUE_NAMES, "tfidf_weight": hyper.tfidf_weight, "cue_weight": hyper.cue_weight}
+    bundle["tfidf"] = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(hyper.ngram_min, hyper.ngram_max), min_df=hyper.tfidf_min_df, sublinear_tf=True, lowercase=True
+    ).fit(train.masked)
+    bundle["scaler"] = StandardScaler().fit(train.dense)
+    x = feature_matrix(bundle, train.dense, train.masked)
+    y_sarc = np.array([m.sarcasm for m in train.items], dtype=bool)
+    y_sent = np.array([m.sentiment for m in train.items])
+    y_any = np.array([m.escalation.value for m in train.items], dtype=bool)
+    chosen: dict[str, Any] = {}
+    steps = tqdm(total=4 + len(REASONS), desc="heads", unit="head", disable=not progress)
+
+    c = _choose_c(x, y_sarc, hyper.c_grid, hyper.folds, "f1") if hyper.tune else hyper.c_sarcasm
+    bundle["sarcasm"], p_sarc = _calibrated_head(x, y_sarc, c, hyper.folds)
+    chosen["c_sarcasm"] = c
+    steps.update()
+    c = _choose_c(x, y_sent, hyper.c_grid, hyper.folds, "f1_macro") if hyper.tune else hyper.c_sentiment
+    bundle["sentiment"], _ = _calibrated_head(x, y_sent, c, hyper.folds)
+    chosen["c_sentiment"] = c
+    steps.update()
+
+    c = hyper.c_escalation
+    chosen["c_escalation"] = c
+    # The escalation heads do not see the detectors' hits: the detectors were written against this
+    # very training split, so with their hits as features the heads would only learn to copy them.
+    # Heads and thresholds are chosen for the classifier alone; serving ORs them with the detectors.
+    x = feature_matrix(bundle, train.dense, train.masked, escalation=True)
+    p_any = cross_val_predict(_lr(c), x, y_any, cv=_folds(hyper.folds), method="predict_proba")[:, 1]
+    bundle["escalation_any"] = _lr(c).fit(x, y_any)
+    steps.update()
+    thresholds: dict[str, float] = {}
+    heads: dict[str, Any] = {}
+    oof: dict[str, np.ndarray] = {}
+    for reason in REASONS:
+        y = np.array([reason in m.escalation.reasons for m in train.items], dtype=bool)
+        forced = np.zeros(len(y), dtype=bool)
+        if y.sum() < hyper.folds:  # too few examples to learn or to choose a threshold: detectors only
+            heads[reason], thresholds[reason] = None, 1.01
+            oof[reason] = np.zeros(len(y))
+        else:
+            oof[reason] = cross_val_predict(_lr(c), x, y, cv=_folds(hyper.folds), method="predict_proba")[:, 1]
+            thresholds[reason] = _best_threshold(oof[reason], y, forced)
+            heads[reason] = _lr(c).fit(x, y)
+        steps.update()
+    # "any": on top of the per-reason heads, recall-weighted (F2): a missed escalation costs more
+    reason_pred = np.zeros(len(y_any), dtype=bool)
+    for reason in REASONS:
+        reason_pred |= oof[reason] >= thresholds[reason]
+    thresholds["any"] = _best_threshold(p_any, y_any, np.zeros(len(y_any), dtype=bool), beta=hyper.any_beta)
+    # sarcasm: the F1-best threshold on out-of-fold calibrated scores, used unless the brand sets one
+    thresholds["sarcasm"] = min(_best_threshold(p_sarc[:, 1], y_sarc, np.zeros(len(y_sarc), dtype=bool)), 0.9)
+    steps.update()
+    steps.close()
+    bundle["reasons"] = heads
+    bundle["thresholds"] = thresholds
+    chosen["thresholds"] = {k: round(v, 3) for k, v in thresholds.items()}
+    return bundle, chosen
+
+
+# --- evaluation -------------------------------------------------------------------------------------
+def _prf(pred: Sequence[bool], gold: Sequence[bool]) -> dict[str, float]:
+    pred_a, gold_a = np.asarray(pred, dtype=bool), np.asarray(gold, dtype=bool)
+    tp = int(np.sum(pred_a & gold_a))
+    fp = int(np.sum(pred_a & ~gold_a))
+    fn = int(np.sum(~pred_a & gold_a))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "support": int(gold_a.sum()), "tp": tp, "fp": fp, "fn": fn}
+
+
+def evaluate(clf: FlagClassifier, test: Prepared, *, sarcasm_threshold: float) -> dict[str, Any]:
+    """Held-out metrics: sarcasm, sentiment, escalation (combined and rules only), per reason."""
+    from sklearn.metrics import roc_auc_score
+
+    scores: list[FlagScores] = clf.scores(test.dense, test.masked)
+    gold_sarc = [m.sarcasm for m in test.items]
+    p_sarc = np.array([s.sarcasm for s in scores])
+    pred_sarc = p_sarc >= sarcasm_threshold
+    metrics: dict[str, Any] = {"n_test": len(test.items), "sarcasm_threshold": sarcasm_threshold}
+    metrics["sarcasm"] = _prf(pred_sarc, gold_sarc)
+    if 0 < sum(gold_sarc) < len(gold_sarc):
+        metrics["sarcasm"]["auc"] = round(float(roc_auc_score(gold_sarc, p_sarc)), 3)
+    # sarcasm against plain negative: among messages whose real attitude is negative
+    neg = [i for i, m in enumerate(test.items) if m.sentiment == "negative"]
+    metrics["sarcasm_vs_plain_negative"] = {
+        "sarcastic_flagged": int(sum(pred_sarc[i] for i in neg if gold_sarc[i])),
+        "sarcastic_missed": int(sum(not pred_sarc[i] for i in neg if gold_sarc[i])),
+        "plain_negative_flagged": int(sum(pred_sarc[i] for i in neg if not gold_sarc[i])),
+        "plain_negative_clear": int(sum(not pred_sarc[i] for i in neg if not gold_sarc[i])),
+        "non_negative_flagged": int(sum(pred_sarc[i] for i in range(len(test.items)) if test.items[i].sentiment != "negative")),
+    }
+    pred_sent = [max(SENTIMENTS, key=lambda c: s.sentiment[c]) for s in scores]
+    gold_sent = [m.sentiment for m in test.items]
+    per_class = {c: _prf([p == c for p in pred_sent], [g == c for g in gold_sent]) for c in SENTIMENTS}
+    metrics["sentiment"] = {
+        "accuracy": round(float(np.mean([p == g for p, g in zip(pred_sent, gold_sent, strict=True)])), 3),
+        "macro_f1": round(float(np.mean([per_class[c]["f1"] for c in SENTIMENTS])), 3),
+        "per_class": per_class,
+        "confusion": {g: {p: sum(1 for a, b in zip(gold_sent, pred_sent, strict=True) if a == g and b == p) for p in SENTIMENTS} for g in SENTIMENTS},
+    }
+    combined = []
+    for m, hits, s in zip(test.items, test.rule_hits, scores, strict=True):
+        thread = [(t.role, t.text) for t in m.thread]
+        blocked = blocked_reasons(thread, thread_state(thread, normalise(m.message)) if thread else None)
+        combined.append(combine_escalation(hits, s, clf.thresholds, blocked)[0])
+    gold_reasons = [m.escalation.reasons for m in test.items]
+    metrics["escalation"] = _prf([bool(r) for r in combined], [bool(g) for g in gold_reasons])
+    metrics["escalation_rules_only"] = _prf([bool(r) for r in test.rule_reasons], [bool(g) for g in gold_reasons])
+    metrics["escalation_reasons"] = {
+        r: {
+            "combined": _prf([r in c for c in combined], [r in g for g in gold_reasons]),
+            "rules_only": _prf([r in c for c in test.rule_reasons], [r in g for g in gold_reasons]),
+        }
+        for r in REASONS
+    }
+    return metrics
+
+
+# --- the command ----------------------------------------------------------------------------------
+def train_classifiers(
+    kb_dir: Path,
+    artifacts_dir: Path,
+    brand: str,
+    embedder: Embedder,
+    *,
+    hyper: Hyper | None = None,
+    progress: bool = True,
+    limit: int | None = None,
+    limit_test: int | None = None,
+) -> Path:
+    """Train on ``brand``'s train split, evaluate on its test split, write a versioned artifact.
+
+    ``limit`` keeps only the first N training messages (tests); the held-out split is always whole.
+    Returns the artifact directory."""
+    import joblib
+
+    hyper = hyper or Hyper()
+    np.random.seed(SEED)
+    kb = load_brand(kb_dir, brand)
+    train_items = [m for m in kb.labelled if m.split == "train"]
+    test_items = [m for m in kb.labelled if m.split == "test"]
+    if limit:
+        train_items = train_items[:limit]
+    if limit_test:
+        test_items = test_items[:limit_test]
+    if not train_items or not test_items:
+        raise ValueError(f"brand {brand!r} needs labelled messages in both splits (knowledge_base/{brand}/labelled.jsonl)")
+    rules = rules_for(kb)
+    train = prepare(train_items, kb, rules, embedder, progress=progress)
+    bundle, chosen = fit(train, hyper, progress=progress)
+    bundle["embedder"] = embedder.name
+    bundle["brand"] = brand
+    test = prepare(test_items, kb, rules, embedder, progress=progress)
+    version = new_version()
+    clf = FlagClassifier(bundle, version=version)
+    metrics = evaluate(clf, test, sarcasm_threshold=clf.sarcasm_threshold(kb.profile.flags.sarcasm_threshold))
+    metrics["n_train"] = len(train_items)
+    info = ArtifactInfo(
+        kind=KIND,
+        brand=brand,
+        version=version,
+        created_at=version,
+        base_model=embedder.name,
+        data_hash=data_hash([m.model_dump(mode="json") for m in train_items]),
+        hyperparameters={**{k: v for k, v in vars(hyper).items() if k != "c_grid"}, "c_grid": list(hyper.c_grid), **chosen, "seed": SEED},
+        metrics=metrics,
+        notes=f"trained on {brand}'s own labelled train split only ({len(train_items)} messages); metrics on its test split",
+    )
+    with ArtifactWriter(artifacts_dir, info) as writer:
+        joblib.dump(bundle, writer.path / MODEL_FILE, compress=3)
+    return writer.final
