@@ -190,7 +190,7 @@ class AutoAnswerer:
 
     def __init__(self, pipeline: Any, settings: Settings) -> None:
         self.pipeline = pipeline
-        self.bars = BarStore(settings)
+        self.bars: BarStore = pipeline.bars
 
     def answer(self, request: SuggestionRequest) -> AutoAnswer:
         suggestion = self.pipeline.suggest(request)

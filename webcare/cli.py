@@ -19,7 +19,7 @@ from webcare.cli_train import train_app
 from webcare.pipeline import InputTooLargeError
 from webcare.services import Services, build_services
 from webcare.settings import Settings
-from webcare.types import Suggestion, SuggestionRequest
+from webcare.types import Suggestion, SuggestionRequest, Turn
 
 app = typer.Typer(
     help="webcare-assist: reply suggestions for Dutch webcare teams. Settings come from WEBCARE_* environment variables.",
@@ -31,16 +31,24 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(train_app, name="train")
 __import__("webcare.cli_eval", fromlist=["register"]).register(app)  # webcare eval
 
-DEMO_MESSAGES: dict[str, list[tuple[str, str]]] = {
+_COMPLAINTS = [
+    Turn(role="customer", text="mijn pakket zou dinsdag komen, nu is het vrijdag en nog niks"),
+    Turn(role="agent", text="Hoi! Sorry, ik zet er een onderzoek voor uit bij de vervoerder. ^Sanne"),
+    Turn(role="customer", text="weer een week verder en nog steeds geen pakket en geen reactie"),
+]
+DEMO_MESSAGES: dict[str, list[tuple[str, str, list[Turn]]]] = {
     "bieb": [
-        ("x", "hoe kan ik mn boeken verlengen? de app doet raar"),
-        ("whatsapp", "Wat kost een abonnement voor mijn dochter van 12?"),
-        ("facebook", "is de vestiging in oosterwijk zaterdag open??"),
+        ("x", "hoe kan ik mn boeken verlengen? de app doet raar", []),
+        ("whatsapp", "Wat kost een abonnement voor mijn dochter van 12?", []),
+        ("facebook", "is de vestiging in oosterwijk zaterdag open??", []),
+        ("x", "Mijn pasnummer is 20012345678901 en ik kan niet inloggen, help", []),
     ],
     "shop": [
-        ("x", "waar blijft mn pakket nou, al 3 dagen niks gehoord 😡"),
-        ("chat", "kan ik mijn koptelefoon nog retourneren als de doos open is?"),
-        ("instagram", "mijn ordernummer is 3012345678 en postcode 1234 AB 12, waar is het??"),
+        ("x", "waar blijft mn pakket nou, al 3 dagen niks gehoord 😡", []),
+        ("chat", "kan ik mijn koptelefoon nog retourneren als de doos open is?", []),
+        ("instagram", "mijn ordernummer is 3012345678 en postcode 1234 AB 12, waar is het??", []),
+        ("x", "Goed bezig jongens! 👏", _COMPLAINTS),
+        ("facebook", "Als dit niet vandaag opgelost is stap ik naar de Geschillencommissie", []),
     ],
 }
 
@@ -112,6 +120,19 @@ def _print_suggestion(message: str, channel: str, suggestion: Suggestion) -> Non
         f"  language={flags.language}  pii={pii}  move_to_private={flags.move_to_private}  "
         f"auto_answerable={suggestion.auto_answerable}  total={suggestion.timings_ms.get('total')} ms"
     )
+    extra = []
+    if flags.sarcasm is not None:
+        extra.append(f"sarcasm={flags.sarcasm.value} ({flags.sarcasm.score:.2f})")
+    if flags.sentiment is not None:
+        extra.append(f"sentiment={flags.sentiment.label}")
+    if flags.escalation is not None:
+        reasons = ", ".join(flags.escalation.reasons) or "-"
+        extra.append(f"escalation={flags.escalation.level} [{reasons}]")
+    if extra:
+        typer.echo("  " + "  ".join(extra))
+    if flags.escalation is not None:
+        for explanation in flags.escalation.explanations:
+            typer.secho(f"    why: {explanation}", fg=typer.colors.MAGENTA)
     for n, draft in enumerate(suggestion.drafts, start=1):
         typer.secho(f"  draft {n} (score {draft.score:.2f}):", fg=typer.colors.GREEN)
         for line in draft.text.splitlines():
@@ -242,19 +263,32 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(help="The id shown by 'web
 
 
 @app.command()
-def demo() -> None:
-    """Build the demo brands' indexes and show real suggestions for a few sample messages."""
+def demo(
+    train: Annotated[bool, typer.Option("--train/--no-train", help="Train the flag classifiers when a brand has none (about 15 s each).")] = True,
+) -> None:
+    """Build the demo brands' indexes, train their flag classifiers if needed, and show real suggestions."""
+    from webcare.artifacts import latest
+
     services = _services()
     for name in _brands(None, services.settings):
         started = time.perf_counter()
         store = services.registry.rebuild(name, progress=True)
         typer.echo(f"indexed {name}: {len(store)} passages in {time.perf_counter() - started:.1f} s")
+        runtime = services.registry.get(name)
+        if train and (runtime.flags is None or runtime.flags.classifier is None):
+            from training.classifiers import train_classifiers  # training is imported only when asked for
+
+            started = time.perf_counter()
+            s = services.settings
+            train_classifiers(s.kb_dir, s.artifacts_dir, name, services.registry.embedder_for(name), progress=True)
+            services.registry.reload_flags(name)
+            typer.echo(f"trained {name} flag classifiers in {time.perf_counter() - started:.0f} s -> {latest(s.artifacts_dir, name, 'classifiers')}")
     for name, samples in DEMO_MESSAGES.items():
         if name not in services.registry.brands():
             continue
-        for channel, message in samples:
-            suggestion = services.pipeline.suggest(SuggestionRequest(brand=name, channel=channel, message=message))
-            _print_suggestion(message, channel, suggestion)
+        for channel, message, thread in samples:
+            request = SuggestionRequest(brand=name, channel=channel, message=message, thread=thread)
+            _print_suggestion(message, channel, services.pipeline.suggest(request))
     typer.echo("\nNext: 'webcare keys create --brand bieb' and 'webcare serve', then open http://127.0.0.1:8000/docs")
 
 

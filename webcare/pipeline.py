@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,8 +13,9 @@ import numpy as np
 from models.flag_classifier import FlagResult
 from models.language import LanguageDetector
 from retrieval.retriever import Hit, RetrievalMode
+from webcare.auto_answer import BarStore, decide
 from webcare.brands import BrandRegistry, BrandRuntime
-from webcare.drafting import ANSWER_KINDS, RetrievalDrafter
+from webcare.drafting import RetrievalDrafter
 from webcare.generation import GenerationService
 from webcare.guard import guard_context, guard_drafts
 from webcare.settings import Settings
@@ -59,6 +61,7 @@ class SuggestionPipeline:
         self.registry = registry
         self.language = language or LanguageDetector()
         self.drafter = RetrievalDrafter(n_drafts=settings.n_drafts)
+        self.bars = BarStore(settings)  # per-brand auto-answer confidence bars, chosen by eval
         self.generator = GenerationService(settings)  # the brand's fine-tuned generator, if it has one
 
     # stages -------------------------------------------------------------------------------------
@@ -89,7 +92,7 @@ class SuggestionPipeline:
         """The message, with PII masked (it must not steer retrieval) and, for very short messages,
         the previous customer turn as context."""
         text = analysis.text
-        if len(text.split()) < 4:
+        if len(re.findall(r"[^\W\d_]{2,}", text)) < 4:  # too few real words to retrieve on: add context
             previous = [t.text for t in request.thread if t.role == "customer"][-1:]
             text = " ".join([*previous, text])
         return text
@@ -173,23 +176,24 @@ class SuggestionPipeline:
                         draft.text = masked
                         draft.notes.append("personal data removed: public channel")
             drafts = guard_drafts(drafts, [guard_context(d, runtime, request) for d in drafts])
+            if flag_result.escalation.value:
+                contacts = [
+                    f"{reason} -> {profile.escalation_contacts[reason]}"
+                    for reason in flag_result.escalation.reasons
+                    if reason in profile.escalation_contacts
+                ]
+                note = f"escalation ({flag_result.escalation.level}): {', '.join(flag_result.escalation.reasons)}"
+                for draft in drafts:
+                    draft.notes.append(note + (f"; hand over: {'; '.join(contacts)}" if contacts else ""))
             if analysis.language != profile.language:
                 for draft in drafts:
                     draft.notes.append(
                         f"customer wrote in '{analysis.language}', this draft is in '{profile.language}': adapt before sending"
                     )
-        top_answer = next((h for h in hits if h.passage.kind in ANSWER_KINDS), None)
-        auto = (
-            top_answer is not None
-            and top_answer.score >= self.settings.auto_answer_threshold
-            and not analysis.pii_types
-            and not flag_result.escalation.value
-            and analysis.language == profile.language
-        )
         timings = dict(timer.timings)
         timings["total"] = round(sum(timer.timings.values()), 2)
         store = runtime.store
-        return Suggestion(
+        suggestion = Suggestion(
             brand=runtime.brand,
             drafts=drafts,
             flags=Flags(
@@ -201,7 +205,7 @@ class SuggestionPipeline:
                 escalation=flag_result.escalation,
                 sentiment=flag_result.sentiment,
             ),
-            auto_answerable=auto,
+            auto_answerable=False,
             timings_ms=timings,
             versions={
                 "embedder": store.embedder,
@@ -212,3 +216,6 @@ class SuggestionPipeline:
                 "classifiers": runtime.flags.version if runtime.flags else "rules-only",
             },
         )
+        # the same rule (and per-brand confidence bar) as the chatbot's POST /v1/answer
+        suggestion.auto_answerable = not decide(suggestion, self.bars.get(runtime.brand), profile.language).handoff
+        return suggestion

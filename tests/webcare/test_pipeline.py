@@ -84,3 +84,18 @@ def test_brands_never_see_each_others_passages(services: Services) -> None:
         used = bieb.store.get(draft.sources[0].id)
         assert used is not None and used.content in bieb_contents
         assert "voltera" not in draft.text.lower()
+
+
+def test_escalation_names_the_brand_contact_on_every_draft(services: Services) -> None:
+    result = _suggest(services, "shop", "Als dit niet vandaag opgelost is stap ik naar de Geschillencommissie", channel="facebook")
+    assert result.flags.escalation is not None and "legal" in result.flags.escalation.reasons
+    contact = services.registry.get("shop").kb.profile.escalation_contacts["legal"]
+    assert result.drafts and all(any(contact in n for n in d.notes) for d in result.drafts)
+    assert not result.auto_answerable
+
+
+def test_short_message_is_retrieved_with_its_thread(services: Services) -> None:
+    thread = [{"role": "customer", "text": "hoe lang mag ik een boek lenen en kan ik verlengen?"}]
+    result = _suggest(services, "bieb", "en dan? 🙏", thread=thread)
+    ids = {s.id for d in result.drafts for s in d.sources}
+    assert any("verleng" in i or "leen" in i or "lenen" in i for i in ids), ids
