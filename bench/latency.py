@@ -27,10 +27,11 @@ from webcare.types import SuggestionRequest  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=200, help="requests per brand")
+    parser.add_argument("--data-dir", type=Path, default=None, help="use this data dir (its indexes and trained artifacts); default: a fresh temporary one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        services = build_services(Settings(data_dir=Path(tmp)))
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cpu; embedder {services.settings.embedder_model}")
+        services = build_services(Settings(data_dir=args.data_dir or Path(tmp)))
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cpu; data dir {services.settings.data_dir}")
         for brand in services.registry.brands():
             runtime = services.registry.get(brand, progress=False)
             messages = [(str(p.channel), p.message) for p in runtime.kb.past_answers][: args.n]
@@ -40,7 +41,8 @@ def main() -> None:
                 result = services.pipeline.suggest(SuggestionRequest(brand=brand, channel=channel, message=message))
                 for stage, ms in result.timings_ms.items():
                     stages.setdefault(stage, []).append(ms)
-            print(f"\n{brand}: {len(messages)} suggestions over {len(runtime.store)} passages (ms)")
+            versions = services.pipeline.suggest(SuggestionRequest(brand=brand, message="warm-up")).versions
+            print(f"\n{brand}: {len(messages)} suggestions over {len(runtime.store)} passages (ms); {versions}")
             for stage, values in stages.items():
                 if stage != "load":
                     print(f"  {stage:<9} {summary(values)}")

@@ -133,7 +133,7 @@ def main() -> None:
     parser.add_argument("--levels", default="1,4,16", help="comma-separated concurrency levels")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per level")
     parser.add_argument("--warmup", type=int, default=5, help="requests before the first level")
-    parser.add_argument("--fresh", action="store_true", help="do not copy ./var indexes: the server builds its own")
+    parser.add_argument("--fresh", action="store_true", help="do not copy ./var (indexes, artifacts): the server builds its own")
     parser.add_argument("--startup-timeout", type=float, default=300.0)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -147,8 +147,10 @@ def main() -> None:
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     with tempfile.TemporaryDirectory(prefix="webcare-load-") as tmp:
         data_dir = Path(tmp)
-        if not args.fresh and settings.index_dir.is_dir():
-            shutil.copytree(settings.index_dir, data_dir / "indexes")
+        if not args.fresh:  # serve what ./var serves: its indexes, trained artifacts and auto-answer bars
+            for name in ("indexes", "artifacts", "eval"):
+                if (settings.data_dir / name).is_dir():
+                    shutil.copytree(settings.data_dir / name, data_dir / name)
         key = Storage(f"sqlite:///{data_dir / 'webcare.db'}").create_api_key(args.brand, "load test")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
