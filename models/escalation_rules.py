@@ -41,6 +41,14 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w@#])(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
+_NEGATED_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}niet\b", re.IGNORECASE)
+
+
+def _negated(message: str, match: re.Match[str]) -> bool:
+    """'ik zou nooit ...' before, or Dutch 'ik haat X niet' after the match."""
+    return bool(_NEGATION.search(message[: match.start()][-30:]) or _NEGATED_AFTER.match(message[match.end() :]))
+
+
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
     m = pattern.search(text)
     return m.group(0) if m else None
@@ -165,6 +173,24 @@ _INSULT = _rx(
     r"jullie zijn (?:\w+ ){0,3}(?:oplichters|leugenaars|dieven|boeven)", r"stel leugenaars", r"val dood", r"racist\w*",
     r"(?:schandalig|jullie zijn) (?:\w+ )?(?:en )?smerig\w*", r"liegen", r"oplichters met", r"(?:zo )?dom(?:me)? (?:of|bende)", r"apen", r"tering\w*", r"bende", r"onbeschoft\w*", r"flikker\w*", r"achterlijk\w*", r"arrogant\w*", r"lui(?:e)? (?:medewerkers|mensen)", r"zielig\w*",
     r"wat is er mis met jullie", r"aan het handje",
+)
+# Threats of violence and dehumanising abuse: always escalated, whoever they target (staff,
+# other customers or a group), so that a moderator or the safety contact sees them.
+_THREAT = _rx(
+    r"(?:vermoord|afslacht|afmaak|neersteek|neerschiet|doodschiet|doodsla|doodmaak|wurg|opblaas|in elkaar (?:sla|trap))\w*",
+    r"(?:af te slachten|dood te (?:schieten|slaan|maken)|de keel (?:door)?(?:te )?(?:snijden|doorgesneden))",
+    r"laten (?:lijden|boeten|creperen)", r"(?:moeten|moet|zouden) (?:\w+ ){0,3}(?:dood|afgemaakt|uitgeroeid|opgehangen|vergast)",
+    r"(?:allemaal|gewoon) dood (?:zijn|gaan|moeten)", r"ik weet waar (?:je|jij|jullie|u) (?:woont|wonen|werkt|werken)",
+    r"kogel door", r"(?:wil|ga|zal|gaan|zullen) (?:\w+ ){0,4}(?:doden|pijn doen|laten verdwijnen)",
+    r"(?:leven|levens) (?:\w+ ){0,4}(?:beëindigen|beeindigen|uitroeien)", r"(?:ik|we) (?:kom|komen) (?:je|jullie) (?:halen|opzoeken|pakken)",
+)
+_GROUPS = (
+    r"(?:moslims?|joden|jood|homo\w*|lesbo\w*|vrouwen|immigranten|buitenlanders|gehandicapten|transgenders?|"
+    r"zwarte\w*|marokkanen|turken|vluchtelingen|asielzoekers|allochtonen)"
+)
+_DEHUMANISE = _rx(
+    r"(?:zijn|bent|is) (?:\w+ ){0,2}(?:een )?(?:plaag|virus|ongedierte|uitschot|tuig|parasieten|ratten|kakkerlakken|vuil|beesten|verspilling van ruimte)",
+    r"(?:verafschuw|walg van|haat|minacht\w*(?: voor)?) (?:alle |die |de )?" + _GROUPS,
 )
 _SHOUT_ALLOW = {"ACM", "BSN", "IBAN", "NOS", "RTL", "TV", "AVG", "ISBN", "OLED", "USB", "HDMI", "LG", "QLED", "WIFI", "PDF", "DM", "PB", "NRC", "AD", "ING", "ABN", "AMRO", "RABO", "SMS", "PIN", "OK", "KPN", "NL", "HP", "JBL", "SSD", "RAM", "GB", "TB", "HD", "UHD", "WC", "EHBO"}
 _POSITIVE = _rx(r"eindelijk", r"top", r"super", r"geweldig", r"blij", r"dank\w*", r"bedankt", r"yes", r"jaa+", r"mooi", r"fijn")
@@ -336,6 +362,10 @@ class EscalationRules:
 
     @staticmethod
     def heated(message: str, **_: object) -> str | None:
+        if (m := _THREAT.search(message)) and not _negated(message, m):
+            return f"threat of violence: '{m.group(0)}'"
+        if (m := _DEHUMANISE.search(message)) and not _negated(message, m):
+            return f"dehumanising abuse: '{m.group(0)}'"
         if m := _INSULT.search(message):
             if not _NEGATION.search(message[: m.start()]) or m.group(0).lower().startswith(("stelletje", "kanker", "wat is er")):
                 return f"insult: '{m.group(0)}'"

@@ -79,18 +79,20 @@ class SuggestionPipeline:
     def analyse(self, runtime: BrandRuntime, request: SuggestionRequest) -> Analysis:
         text = " ".join(request.message.split())
         customer_turns = [t.text for t in request.thread if t.role == "customer"]
-        lang = self.language.detect(text, thread=customer_turns) if self.language else None
+        lang = self.language.detect(text, thread=customer_turns)
+        # neither the message nor the thread says enough: the brand's own default language
+        language = runtime.kb.profile.language if lang.method == "default" else lang.language
         return Analysis(
             text=text,
-            language=lang.language if lang else runtime.kb.profile.language,
-            language_confidence=round(lang.confidence, 3) if lang else 0.0,
+            language=language,
+            language_confidence=round(lang.confidence, 3),
             pii_types=runtime.pii.types(request.message),
             public=runtime.kb.profile.is_public(request.channel),
         )
 
     def retrieval_query(self, request: SuggestionRequest, analysis: Analysis) -> str:
-        """The message, with PII masked (it must not steer retrieval) and, for very short messages,
-        the previous customer turn as context."""
+        """The normalised message; a message with too few words gets the previous customer turn as
+        context. (PII is masked in ``retrieve``: it must never steer retrieval.)"""
         text = analysis.text
         if len(re.findall(r"[^\W\d_]{2,}", text)) < 4:  # too few real words to retrieve on: add context
             previous = [t.text for t in request.thread if t.role == "customer"][-1:]

@@ -83,3 +83,31 @@ def test_repeated_reads_the_thread() -> None:
     assert "repeated" not in reasons("Fijn, dank je wel!", thread=SOLVED_THREAD)
     hits = {h.reason: h.explanation for h in RULES.detect("Goed bezig jongens!", thread=COMPLAINT_THREAD)}
     assert "repeated" in hits and "nog steeds" in hits["repeated"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ik weet waar jullie wonen, wacht maar af",
+        "Die medewerker van de balie ga ik in elkaar slaan",
+        "Ik zal die immigranten laten lijden.",
+        "Jullie zijn een stelletje ratten",
+        "Ik verafschuw immigranten.",
+    ],
+)
+def test_threats_and_dehumanising_abuse_are_heated(message: str) -> None:
+    hits = [h for h in RULES.detect(message, public=True) if h.reason == "heated"]
+    assert hits and ("threat" in hits[0].explanation or "dehumanising" in hits[0].explanation or "insult" in hits[0].explanation)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["ik haat wachten op de bus", "Ik haat het als mijn pakket te laat is", "dit boek gaat over een moord", "Ik zou nooit iemand vermoorden.", "de accu is dood"],
+)
+def test_everyday_words_are_not_threats(message: str) -> None:
+    assert "heated" not in reasons(message, public=True)
+
+
+def test_negated_abuse_is_not_heated() -> None:
+    assert "heated" not in reasons("Laat dit duidelijk zijn: ik haat immigranten niet.", public=True)
+    assert "heated" not in reasons("Ik heb geen bijzondere minachting voor vrouwen.", public=True)
