@@ -6,7 +6,8 @@ agents' suggestions and eval see the same retrieval, flags and drafts. An answer
 1. no personal data in the message (``pii``), no escalation flag (``escalation``), no sarcasm flag
    (``sarcasm``), and the customer wrote in the brand's language (``language``);
 2. the best draft is built on a vetted answer (a canned answer or a past agent answer), not on an
-   article fragment (else ``no_faq_match``);
+   article fragment, and the best retrieved article is the one that answer is based on (else
+   ``no_faq_match``): two independent signals must agree;
 3. its retrieval score reaches the brand's confidence bar (else ``low_confidence``).
 
 The bar is per brand. ``webcare eval --brand B`` measures the precision-versus-coverage curve of
@@ -98,12 +99,19 @@ def blocking_reason(flags: Flags, brand_language: str) -> tuple[HandoffReason | 
     return None, ""
 
 
+def supported(best: Draft) -> bool:
+    """The answer is backed by the knowledge base: the best retrieved article is the very article the
+    vetted answer is based on. A second, independent signal that it answers this question."""
+    answer, articles = best.sources[0], [s for s in best.sources[1:] if s.kind == "article"]
+    return answer.article_id is not None and bool(articles) and articles[0].article_id == answer.article_id
+
+
 def candidate_score(suggestion: Suggestion, brand_language: str) -> float | None:
     """The score the bar is compared with; None when flags or a missing FAQ match rule an answer out.
     (Eval builds the precision-coverage curve from exactly this.)"""
     reason, _ = blocking_reason(suggestion.flags, brand_language)
     best = top_answer(suggestion)
-    return None if reason is not None or best is None else best.score
+    return None if reason is not None or best is None or not supported(best) else best.score
 
 
 def decide(suggestion: Suggestion, bar: ConfidenceBar, brand_language: str) -> AutoAnswer:
@@ -111,6 +119,8 @@ def decide(suggestion: Suggestion, bar: ConfidenceBar, brand_language: str) -> A
     best = top_answer(suggestion)
     if reason is None and best is None:
         reason, detail = "no_faq_match", REASON_TEXT["no_faq_match"]
+    elif reason is None and best is not None and not supported(best):
+        reason, detail = "no_faq_match", "the best vetted answer and the best knowledge-base article disagree"
     if reason is None and best is not None:
         if bar.threshold is None:
             reason, detail = "low_confidence", "evaluation found no confidence level with the target precision; every message is handed off"

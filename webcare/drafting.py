@@ -19,7 +19,13 @@ def _key(text: str) -> str:
 
 
 def _source(hit: Hit) -> Source:
-    return Source(id=hit.passage.id, kind=hit.passage.kind, score=round(hit.score, 4), title=hit.passage.title)
+    return Source(
+        id=hit.passage.id,
+        kind=hit.passage.kind,
+        score=round(hit.score, 4),
+        title=hit.passage.title,
+        article_id=hit.passage.article_id,
+    )
 
 
 class RetrievalDrafter:

@@ -64,6 +64,7 @@ class Source(BaseModel):
     kind: Literal["article", "canned", "past_answer"]
     score: float
     title: str | None = None
+    article_id: str | None = Field(None, description="The FAQ article this passage is (based on), if any.")
 
 
 class Draft(BaseModel):

@@ -92,7 +92,14 @@ def test_auth_and_brand_isolation(client: TestClient, api_keys: dict[str, str]) 
 def _suggestion(**flags: object) -> Suggestion:
     from webcare.types import Draft, Source
 
-    draft = Draft(text="Hoi! Verlengen kan in de app. ^AB", score=0.9, sources=[Source(id="canned:c-1", kind="canned", score=0.9)])
+    draft = Draft(
+        text="Hoi! Verlengen kan in de app. ^AB",
+        score=0.9,
+        sources=[
+            Source(id="canned:c-1", kind="canned", score=0.9, article_id="verlengen"),
+            Source(id="article:verlengen#0", kind="article", score=0.8, article_id="verlengen"),
+        ],
+    )
     return Suggestion(
         brand="bieb",
         drafts=[draft],
@@ -123,3 +130,10 @@ def test_article_only_match_hands_off() -> None:
     suggestion.drafts = [Draft(text="x ^AB", score=0.95, sources=[Source(id="article:a#0", kind="article", score=0.95)])]
     result = decide(suggestion, ConfidenceBar(threshold=0.5, source="eval"), "nl")
     assert result.handoff and result.reason == "no_faq_match"
+
+
+def test_answer_and_article_must_agree() -> None:
+    suggestion = _suggestion()
+    suggestion.drafts[0].sources[1] = suggestion.drafts[0].sources[1].model_copy(update={"article_id": "openingstijden"})
+    result = decide(suggestion, ConfidenceBar(threshold=0.5, source="eval"), "nl")
+    assert result.handoff and result.reason == "no_faq_match" and "disagree" in result.detail

@@ -28,15 +28,15 @@ def test_eval_command_end_to_end(loaded: Services, settings: Settings, tmp_path:
     monkeypatch.setenv("WEBCARE_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("WEBCARE_KB_DIR", str(KB_DIR))
     out, report = tmp_path / "metrics.json", tmp_path / "report.html"
-    args = ["eval", "--brand", "bieb", "--limit", "3", "--seed", "1", "--output", str(out), "--report", str(report), "--save-bar"]
+    args = ["eval", "--brand", "bieb", "--limit", "12", "--seed", "1", "--output", str(out), "--report", str(report), "--save-bar"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     metrics = json.loads(out.read_text())
-    assert metrics["set"] == {**metrics["set"], "name": "heldout", "items": 3, "labelled_items": 3, "seed": 1}
+    assert metrics["set"] == {**metrics["set"], "name": "heldout", "items": 12, "labelled_items": 12, "seed": 1}
     for mode in ("dense", "bm25", "hybrid"):
         assert set(metrics["retrieval"][mode]) == {"recall@1", "recall@5", "mrr"}
     baseline = metrics["generation"]["retrieval_baseline"]
-    assert 0 < baseline["chrf"] <= 100 and baseline["n"] == 3
+    assert 0 < baseline["chrf"] <= 100 and baseline["n"] == 12
     assert {"bleu", "embedding_cosine", "dutch_rate", "grounded_rate", "tone_violations"} <= set(baseline)
     assert metrics["generation"].get("generator") is None and metrics["generation"]["generator_note"]
     assert set(metrics["flags"]) >= {"sarcasm", "escalation", "sentiment"}
