@@ -46,7 +46,7 @@ class GenerationService:
             current = self._loaded.get(brand)
             if current is None or current[0] != path:
                 log.info("brand %s: loading generator artifact %s", brand, path)
-                dtype = getattr(self.settings, "generator_dtype", "float32")
+                dtype = self.settings.generator_dtype
                 generator = ReplyGenerator.from_artifact(path, base_cache=self.settings.data_dir / "base_models", dtype=dtype)
                 current = (path, generator)
                 self._loaded[brand] = current

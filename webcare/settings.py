@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,7 +49,11 @@ class Settings(BaseSettings):
     # drafting
     n_drafts: int = Field(3, ge=1, le=10)
     generator_enabled: bool = Field(True, description="Serve the brand's latest fine-tuned generator artifact, if any.")
-    generator_dtype: str = Field("float32", description="float32 or bfloat16 (CPU) for the generator.")
+    generator_dtype: Literal["float32", "bfloat16"] = Field(
+        "bfloat16",
+        description="Generator weights on CPU. bench/generator_latency.py: 60 tokens in 2.9 s (bf16) vs 4.3 s (fp32) "
+        "with the same greedy text; dynamic int8 took 1.5 s but degenerated, so it is not offered.",
+    )
     generator_max_new_tokens: int = Field(200, ge=16, le=1024, description="Cap; lower per channel limit.")
     auto_answer_threshold: float = Field(0.75, ge=0.0, le=1.0)
 
