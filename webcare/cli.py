@@ -231,7 +231,10 @@ def serve(
 
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    application = create_app(settings, preload=True)
+    try:
+        application = create_app(settings, preload=True)
+    except (KBValidationError, StoreError, UnknownBrandError) as exc:
+        _fail(f"cannot start: {exc}")
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level=settings.log_level)
 
 

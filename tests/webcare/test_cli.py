@@ -67,3 +67,18 @@ def test_batch_rejects_invalid_utf8(env: None, tmp_path: Path) -> None:
     source.write_bytes(b'{"brand": "bieb", "message": "caf\xe9"}\n')
     result = runner.invoke(app, ["suggest", "--input", str(source), "--output", str(tmp_path / "o.jsonl")])
     assert result.exit_code == 1 and "UTF-8" in result.output
+
+
+def test_serve_refuses_a_broken_kb_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from webcare.settings import REPO_ROOT
+
+    shutil.copytree(REPO_ROOT / "knowledge_base" / "bieb", tmp_path / "kb" / "bieb")
+    with (tmp_path / "kb" / "bieb" / "past_answers.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write("{broken\n")
+    monkeypatch.setenv("WEBCARE_KB_DIR", str(tmp_path / "kb"))
+    monkeypatch.setenv("WEBCARE_DATA_DIR", str(tmp_path / "var"))
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    assert "cannot start" in result.output and "past_answers.jsonl:" in result.output and "invalid JSON" in result.output
