@@ -24,7 +24,6 @@ from webcare.storage import KBEdit, Storage
 
 log = logging.getLogger(__name__)
 
-KB_KINDS = ("article", "canned")
 EMBEDDER_ARTIFACT_PREFIX = "artifact:"
 
 
