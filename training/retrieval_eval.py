@@ -17,6 +17,7 @@ from retrieval.kb_loader import BrandKB
 from retrieval.kb_schema import PastAnswer
 from retrieval.retriever import HybridRetriever, RetrievalMode
 from retrieval.splits import split_past_answers
+from eval.metrics import mrr, recall_at_k
 from webcare.settings import Settings
 
 
@@ -39,16 +40,17 @@ def retrieval_metrics(
     if not labelled:
         return {"n": 0, "recall@1": 0.0, "recall@5": 0.0, "mrr": 0.0}
     vectors = retriever.embedder.encode([q.message for q in labelled]) if mode != "bm25" else None
-    r1 = r5 = rr = 0.0
-    for i, q in enumerate(labelled):
-        hits = retriever.search(q.message, k=k, mode=mode, query_vector=None if vectors is None else vectors[i : i + 1])
-        rank = next((n for n, h in enumerate(hits, start=1) if h.passage.article_id == q.article_id), None)
-        if rank is not None:
-            r1 += rank == 1
-            r5 += rank <= 5
-            rr += 1.0 / rank
-    n = len(labelled)
-    return {"n": n, "recall@1": round(r1 / n, 4), "recall@5": round(r5 / n, 4), "mrr": round(rr / n, 4)}
+    relevance = [
+        [h.passage.article_id == q.article_id for h in retriever.search(q.message, k=k, mode=mode, query_vector=None if vectors is None else vectors[i : i + 1])]
+        for i, q in enumerate(labelled)
+    ]
+    # the same metric functions as `webcare eval`
+    return {
+        "n": len(labelled),
+        "recall@1": round(recall_at_k(relevance, 1) or 0.0, 4),
+        "recall@5": round(recall_at_k(relevance, 5) or 0.0, 4),
+        "mrr": round(mrr(relevance) or 0.0, 4),
+    }
 
 
 def evaluate_embedder(kb: BrandKB, embedder: Embedder, settings: Settings) -> dict[str, dict[str, float]]:
