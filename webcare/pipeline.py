@@ -171,12 +171,7 @@ class SuggestionPipeline:
             )
             drafts = generated + drafts  # generator drafts first, the retrieval drafts stay as fallback
         with timer.stage("guard"):
-            if analysis.public and analysis.pii_types:
-                for draft in drafts:
-                    masked = runtime.pii.mask(draft.text)
-                    if masked != draft.text:
-                        draft.text = masked
-                        draft.notes.append("personal data removed: public channel")
+            # the guard also masks any personal data in a draft on a public channel
             drafts = guard_drafts(drafts, [guard_context(d, runtime, request) for d in drafts])
             if flag_result.escalation.value:
                 contacts = [
