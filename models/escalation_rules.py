@@ -14,7 +14,8 @@ Reasons (see retrieval.kb_schema.ESCALATION_REASONS):
 * ``safety``   injury, danger, fire, broken facilities that hurt people
 * ``security`` hacked account, phishing, fraud, a data leak
 * ``repeated`` the thread shows the same problem reported before and not solved
-* ``heated``   insults, shouting in capitals, piles of exclamation marks
+* ``heated``   insults and abusive slang (also spelled "k*t", "kkr", "k4nker"), cursing over a complaint,
+               shouting in capitals, piles of exclamation marks
 
 The module has no heavy dependencies (no models): the PII detector is passed in.
 """
@@ -49,6 +50,12 @@ def _negated(message: str, match: re.Match[str]) -> bool:
     return bool(_NEGATION.search(message[: match.start()][-30:]) or _NEGATED_AFTER.match(message[match.end() :]))
 
 
+def _original(message: str, clean: str, match: re.Match[str]) -> str:
+    """The words as the customer wrote them for a match found in the de-obfuscated text (same length
+    when only characters were swapped; otherwise the clean words)."""
+    return message[match.start() : match.end()] if len(message) == len(clean) else match.group(0)
+
+
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
     m = pattern.search(text)
     return m.group(0) if m else None
@@ -75,7 +82,8 @@ _LEGAL_STRONG = _rx(
     r"aanklagen", r"aanklacht", r"ingebrekestelling", r"sommatie", r"namens mijn cli[eë]nt", r"dagvaard\w*", r"kort geding",
     r"thuiswinkel waarborg", r"juridische stappen", r"autoriteit persoonsgegevens", r"aangifte (?:\w+ ){0,3}gedaan",
     r"college voor de rechten van de mens", r"(?:my )?lawyer", r"sue you", r"small claims", r"filing a complaint",
-    r"start ik een procedure", r"via de rechter",
+    r"start ik een procedure", r"via de rechter", r"(?:stel|stellen) (?:ik|wij|we) (?:u|jullie) (?:hierbij )?in gebreke", r"in gebreke (?:gesteld|stellen|te stellen)",
+    r"ontbind\w* (?:ik |wij |we )?(?:de |deze )?(?:koop)?overeenkomst", r"ontbinding van de (?:koop)?overeenkomst", r"wettelijke rente",
 )
 _LEGAL_ENTITY = _rx(
     r"advoca(?:at|ten)", r"jurist", r"rechter", r"rechtszaak", r"rechtbank", r"(?:nationale |gemeentelijke )?ombudsman",
@@ -98,6 +106,8 @@ _MEDIA_ENTITY = _rx(
     r"radar", r"kassa", r"opgelicht\?*", r"tros", r"omroep \w+", r"rtl(?: nieuws)?", r"nos", r"telegraaf",
     r"tv(?:-programma)?", r"televisie", r"nieuws", r"tiktok", r"youtube", r"insta(?:gram)?", r"twitter", r"op x",
     r"story", r"social(?: media)?", r"linkedin", r"reddit", r"facebookgroep", r"de groep", r"volgers",
+    r"\w*nieuwsblad", r"\w*(?:krant|blad)(?:je)?", r"blog", r"vlog", r"podcast", r"buurtapp", r"wijkapp", r"nextdoor", r"whatsappgroep\w*",
+    r"buurtgroep\w*", r"omroep\w*", r"(?:de )?media", r"artikel",
 )
 _MEDIA_CUE = _rx(
     r"gemaild", r"gestuurd", r"doorsturen", r"ingelicht", r"gesproken", r"getipt", r"tippen", r"gedeeld",
@@ -105,12 +115,16 @@ _MEDIA_CUE = _rx(
     r"komt (?:het )?in", r"misschien iets voor jullie", r"heel nederland", r"iedereen mag", r"eens kijken",
     r"publiek", r"openbaar maken", r"ik ben journalist", r"werk aan een (?:stuk|artikel)", r"benader\w*", r"vinden",
     r"kopie", r"ga (?:ik )?(?:hier|dit)", r"video over maken", r"schrijf\w*", r"post dit overal",
+    r"zet (?:ik |het |dit )?(?:\w+ ){0,3}(?:in|op)", r"(?:gaat|komt) (?:\w+ ){0,3}(?:in|op)", r"mensen moeten (?:dit|het) weten", r"iedereen moet (?:dit|het) weten",
+    r"tip\w*", r"mail(?:de|en)?", r"contact opgenomen", r"oppakken", r"aandacht aan",
 )
 _MEDIA_STRONG = _rx(
     r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"\d{1,3}(?:\.\d{3})+ (?:leden|volgers|abonnees)",
     r"ik ben journalist", r"journalist (?:bij|voor|van)", r"verslaggever", r"redacteur", r"opiniestuk", r"rt dit", r"\d+ retweets",
     r"tweet staat", r"youtube-?video", r"ik ben \S*youtuber", r"techblog", r"deel dit", r"dreig\w* met (?:kassa|radar|de krant|de pers)",
     r"(?:radar|kassa|opgelicht\?*) (?:vindt|vind|gaat|wil)", r"(?:courant|dagblad|krant) (?:\w+ ){0,2}(?:vast|ook) ",
+    r"(?:schrijf|werk) (?:\w+ ){0,2}(?:een |aan een )?(?:artikel|stuk|reportage|item) (?:voor|over|in)", r"(?:verslaggever|redacteur|journalist)(?:e|s)? (?:van|bij|voor)",
+    r"\d+(?:[.,]\d+)?k? (?:lezers|kijkers|luisteraars|abonnees|volgers)", r"(?:blog|vlog|kanaal|podcast|account) (?:\w+ )?met \d", r"\w*recensent",
 )
 
 _CHURN_CANCEL = _rx(
@@ -124,7 +138,11 @@ _CHURN_CANCEL = _rx(
     r"nooit meer (?:@\w+|bestellen|bij jullie|bieb\w*|voltera)", r"(?:coolblue|mediamarkt|bol(?:\.com)?|amazon) (?:regelt|bestel|haal)\w*", r"haal (?:ik )?(?:hem|het|die) wel bij",
     r"alsof ik (?:\S+ )?(?:nog )?(?:een keer|ooit) (?:\w+ ){0,3}bestel", r"(?:ik|wij) (?:bestel|koop)\w* (?:voortaan|vanaf nu|wel) (?:bij|ergens)",
     r"hoef ik jullie (?:ook )?niet meer", r"doei", r"ik ben weg",
+    r"(?:ben|word|blijf) (?:ik )?(?:\w+ )?geen (?:lid|klant|abonnee) meer", r"(?:lidmaatschap|abonnement|account) (?:\w+ ){0,3}(?:stopzetten|opzeggen|beëindigen|opheffen)",
+    r"(?:laatste|allerlaatste) (?:aankoop|keer|bestelling) (?:bij|van|hier)", r"(?:ga|stap|ben) (?:ik )?(?:\w+ )?over (?:naar|op)", r"naar de concurrent", r"bij de concurrent",
 )
+# what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
+_CHURN_OBJECT_ONLY = _rx(r"nieuwsbrief\w*", r"mailing\w*", r"notificatie\w*", r"meldingen", r"pushberichten", r"reservering\w*", r"herinnering\w*", r"sms(?:-?je)?s?", r"e-?mails")
 _CHURN_PAST = _rx(r"had (?:ik )?(?:al )?opgezegd", r"terwijl ik (?:\w+ ){0,2}opgezegd", r"['‘][^'’]*opzeggen[^'’]*['’]")
 _CHURN_THIRD_PARTY = _rx(
     r"overleden", r"(?:zijn|haar) (?:lidmaatschap|abonnement|pas|account)",
@@ -135,10 +153,16 @@ _CHURN_THIRD_PARTY = _rx(
 _SAFETY = _rx(
     r"(?:levens)?gevaar(?:lijk)?", r"gewond\w*", r"verwond\w*", r"bloed\w*", r"gebroken (?:pols|arm|been|enkel|heup|neus)",
     r"(?:pols|arm|been|enkel|heup|neus) (?:\w+ )?gebroken", r"(?:ben|is|zijn) (?:\w+ )?(?:gevallen|gestruikeld|uitgegleden)",
-    r"gestruikeld", r"uitgegleden", r"bijna (?:\w+ )?(?:gevallen|vallen|van de trap)", r"knie open", r"spiegelglad",
+    r"gestruikeld", r"uitgegleden", r"bijna (?:\w+ )?(?:gevallen|vallen|van de trap)",
+    r"(?:van|uit|over|tegen|op) (?:de |het |een )?(?:\w+ )?(?:trap|trede|leuning|stoel|ladder|rek|kast|stoep|drempel|tegel|grond|vloer|roltrap)\w* (?:\w+ )?gevallen",
+    r"(?:in|aan) (?:haar|zijn|mijn|z'n|m'n|mn|de) (?:hand|vinger|voet|been|arm|hoofd|knie)\w* (?:\w+ )?(?:gesneden|gebrand|geknipt|bezeerd)", r"(?:snij|schaaf|brand|bijt)wond\w*",
+    r"buil", r"hersenschudding", r"(?:heeft|hebben|ben|is|zijn) (?:\w+ ){0,2}(?:gebrand|verbrand|gesneden|bezeerd|geraakt)", r"verbrand\w*",
+    r"(?:hangt|hing|hangen) (?:\S+ ){0,3}(?:half )?los",
+    r"(?:leuning|trapleuning|tegel|plafondplaat|lamp|stellingkast|boekenkast|kast|rek|trede) (?:\S+ ){0,2}(?:zit|zat|is|hangt|hing|ligt|lag) (?:\S+ )?los", r"(?:valt|viel|vallen|kwam) (?:\w+ )?(?:zo )?naar beneden", r"(?:sist|sissen|siste)",
+    r"vervorm\w*", r"kapot(?:te)? (?:glas|fles|ruit)", r"glas(?:scherven)?", r"knie open", r"spiegelglad",
     r"(?:in )?brand(?! ?alarm)", r"rook(?:t|ontwikkeling)?", r"vlam(?:men)?", r"kortsluiting", r"ontplof\w*", r"geëxplodeerd",
     r"smelt\w*", r"oververhit\w*", r"(?:gloei|bloed)heet", r"schok(?:ken)? (?:gekregen|gehad)", r"onder stroom",
-    r"draden (?:\w+ )?(?:zichtbaar|bloot|los)", r"stopcontact (?:\w+ )?los", r"nooduitgang\w*", r"112", r"ambulance", r"ehbo",
+    r"draden (?:\w+ )?(?:zichtbaar|bloot|los)", r"stopcontact (?:\w+ )?los", r"nooduitgang\w*", r"(?:bel|belde|belden|bellen|gebeld) (?:\w+ )?112", r"112 (?:gebeld|bellen|erbij)", r"ambulance", r"ehbo",
     r"klem (?:gekomen|gezeten|zat)", r"zit(?:ten)? vast (?:in|tussen)", r"vast tussen", r"beveiliging\?+",
     r"krijgt (?:ie|hij|je) er een", r"sla (?:ik )?(?:je|hem|jullie)", r"uitscheldt", r"bedreig\w*", r"agressie\w*",
     r"hoofd (?:aan|tegen)", r"heup breekt", r"iemand (?:\w+ )?(?:breekt|valt|gewond)", r"aed", r"in elkaar gezakt", r"onwel",
@@ -163,17 +187,68 @@ _SECURITY = _rx(
     r"met (?:mijn|m'n|mn) (?:creditcard|kaart|gegevens)", r"aan een onbekende", r"spamt", r"privacy is", r"lekker met privacy", r"#datalek",
     r"(?:een )?ander (?:zomaar )?(?:met|op) mijn (?:account|pas)", r"mijn pas (?:nog )?(?:en|heeft) (?:\w+ ){0,3}leent",
     r"(?:gestolen|kwijt)\w*,? (?:kunnen|kun|wil) (?:jullie|je|u) (?:\w+ )?blokkeren", r"echt van jullie",
+    r"ingelogd (?:\S+ ){0,4}vanuit (?:een ander land|het buitenland|\w+land|rusland|china)", r"(?:vreemde|onbekende|verdachte) (?:login|inlog|inlogpoging)\w*",
+    r"iemand (?:anders )?(?:heeft|had) (?:\w+ ){0,2}(?:mijn|m'n|mn) \w*(?:pas|account|kaart|gegevens)\w* (?:\w+ ){0,3}(?:gevonden|gebruikt|gestolen|overgenomen)",
+    r"(?:mee|ermee) (?:\w+ ){0,3}(?:geleend|besteld|betaald|ingelogd)", r"account (?:\w+ )?(?:is |werd )?overgenomen", r"overgenomen account",
+    r"(?:vraagt|vroeg|vragen) (?:\w+ ){0,3}(?:om|naar) (?:mijn |m'n |mn )?(?:inlogcode|wachtwoord|pincode|verificatiecode|bankgegevens|wachtwoorden)",
+    r"(?:zegt|zei|beweert) (?:\w+ )?van \w+ te (?:zijn|komen)", r"(?:via|met) een link (?:\w+ ){0,2}(?:betalen|inloggen|bevestigen)",
+    r"afzender(?:adres)? (?:\w+ )?(?:is |was |klopt )?(?:vreemd|raar|onbekend|niet)", r"(?:e-?mail|mail|sms|bericht) ['‘\"“]van (?:de |het )?\w+['’\"”]",
+    r"(?:die|dat|wat|welke) ik (?:\w+ )?niet (?:heb |had )?(?:gedaan|besteld|geleend|geplaatst)", r"afgeschreven van (?:mijn|m'n|mn) (?:creditcard|rekening)",
 )
 _SECURITY_NEG = _rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten")
 
 _INSULT = _rx(
-    r"prutser\w*", r"idioot", r"idioten", r"sukkel\w*", r"trut\w*", r"klootzak\w*", r"kanker\w*", r"tyfus\w*", r"debiel\w*",
+    r"prutser\w*", r"idioot", r"idioten", r"sukkel\w*", r"trut\w*", r"klootzak\w*", r"\w*kanker\w*", r"\w*tyfus\w*", r"debiel\w*",
     r"incompetent\w*", r"waardeloze? (?:club|bedrijf|tent|service|mensen|zooi)", r"schaam (?:je|jullie)", r"leer je vak",
-    r"hou je (?:mond|bek)", r"stelletje \w+", r"klote\w*", r"kut\w*", r"minkukel\w*", r"amateur\w*", r"clowns?",
+    r"hou je (?:mond|bek)", r"stelletje \w+", r"minkukel\w*", r"\w*kolere\w*", r"\w*klere(?:lijers?|zooi|bedrijf|bende|tent)",
+    r"eikel\w*", r"mongo(?:ol|olen|ooltjes?)", r"hoer(?:en)?zoon\w*", r"lul(?:len)?", r"stomme (?:idioten|sukkels|trut|eikels|mensen|klantenservice)", r"amateur\w*", r"clowns?",
     r"jullie zijn (?:\w+ ){0,3}(?:oplichters|leugenaars|dieven|boeven)", r"stel leugenaars", r"val dood", r"racist\w*",
     r"(?:schandalig|jullie zijn) (?:\w+ )?(?:en )?smerig\w*", r"liegen", r"oplichters met", r"(?:zo )?dom(?:me)? (?:of|bende)", r"apen", r"tering\w*", r"bende", r"onbeschoft\w*", r"flikker\w*", r"achterlijk\w*", r"arrogant\w*", r"lui(?:e)? (?:medewerkers|mensen)", r"zielig\w*",
     r"wat is er mis met jullie", r"aan het handje",
 )
+# Mild curses ("kut", "klote", also inside compounds: "kutbieb", "klotebedrijf") are heated over a
+# complaint, not in a happy message ("kut weer vandaag, maar gelukkig kwam mijn boek op tijd").
+_CURSE = _rx(r"\w*kut\w*", r"\w*klote\w*", r"godverdomme", r"godver", r"gvd", r"shit(?:zooi|bedrijf|service|tent)")
+_CURSE_FALSE = re.compile(r"^(?:kutje|kutter\w*)$", re.IGNORECASE)
+# Spelling variants and abbreviations written to dodge filters: "kkr"/"kk"/"kenker" (kanker), "tyf"/"tiefus"
+# (tyfus), "gvd", "kolere"; leetspeak ("k4nker", "1d10ten") and masked letters ("k*t", "t*ring") are undone by
+# _deobfuscate before the lexicons are matched.
+_SLUR_VARIANTS = _rx(
+    r"kkr", r"kk", r"kenker\w*", r"kankah?\w*", r"kangker\w*", r"tyf(?:es|us)?\w*", r"tief(?:es|us)\w*", r"tyvus\w*", r"teringl[ij]+er\w*",
+    r"kolere\w*", r"fck(?:ing)?", r"kk(?:r)?(?:bedrijf|bende|zooi|tent|app|bieb|service|mensen|irritant|slecht|lijers?)",
+)
+# the disease, not the swear word: "boeken over kanker", "longkanker", "tyfusvaccin"
+_MEDICAL = _rx(
+    r"(?:long|borst|darm|huid|prostaat|bot|bloed|baarmoederhals|alvleesklier|slokdarm|keel|maag)kanker", r"kanker(?:patiënt|onderzoek|behandeling|bestrijding|fonds|centrum|afdeling|zorg|cel|gezwel)\w*",
+    r"(?:over|aan|met|tegen|heeft|had|kreeg|krijgt|heb) (?:\w+ )?(?:kanker|tyfus)", r"tyfus[- ]?(?:vaccin|prik|bacterie)\w*", r"kwf", r"chemo\w*", r"diagnose",
+)
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "€": "e", "!": "i", "|": "i"})
+_OBFUSCATED = re.compile(r"(?<![\w@#])(?=[\w*@$€!|]*[A-Za-z])(?=[\w*@$€!|]*[0-9*@$€!|][\w*@$€!|]*[A-Za-z]|[\w*@$€!|]*[A-Za-z][\w*@$€!|]*[0-9*@$€|])[\w*@$€!|]{3,}")
+_MASKABLE = ("klootzak", "idioten", "idioot", "kanker", "kolere", "sukkel", "debiel", "tering", "tyfus", "klote", "eikel", "kut", "lul")
+# each letter of a stem may be masked by one or more '*' ("k*t", "k**t", "t*r*ng"); longest stems first
+_MASKED_STEMS = [(w, re.compile("".join(f"(?:{c}|\\*+)" for c in w), re.IGNORECASE)) for w in _MASKABLE]
+
+
+def _deobfuscate(text: str) -> str:
+    """Undo leetspeak and masked letters inside words that mix letters with digits or symbols:
+    'k4nker' -> 'kanker', '1d10ten' -> 'idioten', 'k*t' -> 'kut'. Plain words, prices and times stay as they are."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        core = word.rstrip("!|")  # trailing exclamation marks are punctuation, not letters
+        if any(c.isdigit() for c in core) and sum(c.isalpha() for c in core) < 2:
+            return word  # '4e', '3x', '12u': numbers with a unit, not leetspeak
+        plain = core.translate(_LEET)
+        if "*" in plain:
+            for stem, pattern in _MASKED_STEMS:
+                if (hit := pattern.match(plain)) and "*" in hit.group(0):
+                    plain = stem + plain[hit.end() :]
+                    break
+        return plain + word[len(core) :]
+
+    return _OBFUSCATED.sub(fix, text)
+
+
 # Threats of violence and dehumanising abuse: always escalated, whoever they target (staff,
 # other customers or a group), so that a moderator or the safety contact sees them.
 _THREAT = _rx(
@@ -193,7 +268,7 @@ _DEHUMANISE = _rx(
     r"(?:verafschuw|walg van|haat|minacht\w*(?: voor)?) (?:alle |die |de )?" + _GROUPS,
 )
 _SHOUT_ALLOW = {"ACM", "BSN", "IBAN", "NOS", "RTL", "TV", "AVG", "ISBN", "OLED", "USB", "HDMI", "LG", "QLED", "WIFI", "PDF", "DM", "PB", "NRC", "AD", "ING", "ABN", "AMRO", "RABO", "SMS", "PIN", "OK", "KPN", "NL", "HP", "JBL", "SSD", "RAM", "GB", "TB", "HD", "UHD", "WC", "EHBO"}
-_POSITIVE = _rx(r"eindelijk", r"top", r"super", r"geweldig", r"blij", r"dank\w*", r"bedankt", r"yes", r"jaa+", r"mooi", r"fijn")
+_POSITIVE = _rx(r"eindelijk", r"top", r"super", r"geweldig", r"blij", r"dank\w*", r"bedankt", r"yes", r"jaa+", r"mooi", r"fijn", r"gelukkig")
 
 # --- repeated: thread shows an unsolved problem reported again ------------------------------------
 _REPEAT_MARK = _rx(
@@ -207,6 +282,11 @@ _REPEAT_MARK = _rx(
     r"dat zei ik net", r"zei ik (?:al|toch)", r"ik heb (?:al|nu) \w+ keer", r"gedaan,? (?:zelfde|helpt)", r"\d+ werkdagen",
     r"second time", r"\d+ herinneringen", r"elke (?:week|keer)", r"volgende belofte", r"al een week", r"(?:niet|niemand) gebeld",
     r"niemand heeft", r"geen monteur", r"net als (?:gisteren|eergisteren)", r"still (?:no|not)",
+    r"(?:dat )?(?:zei|zeiden|zegt|zeggen|beloofde|beloofden) (?:je|jij|jullie|u|hij|ze|zij) (?:\w+ ){0,3}(?:ook|al)", r"(?:ook|weer|alweer|nog steeds|nog altijd) (?:niemand|niks|niets)",
+    r"weer (?:de |het |een )?(?:\w+ )?verkeerd\w*", r"(?:termijn|werkdagen|dagen|weken|uur|week) (?:\w+ )?(?:zijn |is )?(?:ruim |al |allang )?(?:voorbij|verstreken|om)",
+    r"(?:tweede|derde|vierde|vijfde|\d+e) (?:\w+ ){0,2}(?:dag|keer|week|mail|melding|afspraak)",
+    r"\d+ (?:dagen|weken|maanden) geleden (?:al )?(?:aangevraagd|gemeld|gevraagd|gemaild|gebeld|besteld|opgestuurd|ingestuurd)",
+    r"(?:nu )?al \d+ (?:dagen|weken|maanden)", r"\d+ (?:dagen|weken|maanden) later",
 )
 _RESOLVED = _rx(
     r"opgelost", r"gerepareerd", r"gemaakt", r"teruggezet", r"teruggestort", r"terugbetaald", r"kwijtgescholden", r"nagestuurd",
@@ -214,16 +294,22 @@ _RESOLVED = _rx(
     r"vervangen", r"omgeruild", r"gecrediteerd", r"klaargezet", r"ligt (?:\w+ )?klaar", r"staat (?:\w+ )?klaar",
 )
 _DEFERRAL = _rx(
-    r"we kijken", r"kijken er", r"zoeken (?:het|dit) uit", r"doorgezet", r"doorgegeven", r"doorgestuurd", r"laten (?:je|u) (?:zo )?weten",
+    r"we kijken", r"kijken er", r"zoek\w* (?:het|dit|dat) (?:\w+ )?uit", r"(?:kom|komen) (?:\w+ )?(?:erop|er op|hierop|daarop) terug", r"ga (?:het|dit|ik) (?:\w+ )?na", r"doorgezet", r"doorgegeven", r"doorgestuurd", r"laten (?:je|u) (?:zo )?weten",
     r"zo snel mogelijk", r"nog even geduld", r"in behandeling", r"stuur (?:je|u) (?:ons )?(?:even )?(?:een )?(?:dm|pb|privébericht)",
     r"ik meld het", r"gemeld", r"monteur is besteld", r"verwachten", r"moet (?:deze week|morgen|binnenkort)", r"zou (?:morgen|vandaag)",
     r"binnen \d+ (?:uur|dagen|werkdagen)", r"pakken (?:je|uw) (?:mail|vraag) (?:vandaag )?op", r"excuus", r"sorry", r"helaas",
     r"dat is ons beleid", r"ingeschakeld",
 )
+# the agent took a problem on ("we look into it"): the customer's turn before it reported one
+_LOOKING_INTO = _rx(
+    r"we kijken", r"kijken er", r"zoek\w* (?:het|dit|dat) (?:\w+ )?uit", r"(?:kom|komen) (?:\w+ )?(?:erop|er op|hierop|daarop) terug", r"ga (?:het|dit|ik) (?:\w+ )?na",
+    r"doorgezet", r"doorgegeven", r"doorgestuurd", r"in behandeling", r"ik meld het", r"gemeld", r"onderzoek\w*", r"navraag", r"nagevraagd",
+    r"neem\w* (?:\w+ ){0,3}contact (?:met (?:je|u) )?op", r"binnen \d+ (?:uur|dagen|werkdagen)", r"investigat\w*", r"looking into", r"look into",
+)
 _HAPPY_END = _rx(r"werkt (?:het |hij |ie )?weer", r"doet het weer", r"opgelost", r"gelukt", r"binnen(?:gekomen)?!", r"ontvangen!", r"dat ging snel", r"top geregeld!")
 _IRONY_MARK = re.compile(r"#(?:not|sarcasme|ironie)\b|[🙄🙃😒😏👏]", re.IGNORECASE)
 _COMPLAINT = _rx(
-    r"kapot", r"stuk", r"werkt (?:\w+ )?niet", r"doet (?:\w+ )?niet", r"geen", r"niet", r"niks", r"nooit", r"fout\w*", r"boete",
+    r"kapot", r"stuk", r"niemand", r"te laat", r"werkt (?:\w+ )?niet", r"doet (?:\w+ )?niet", r"geen", r"niet", r"niks", r"nooit", r"fout\w*", r"boete",
     r"storing", r"vervallen", r"verkeerd\w*", r"wacht\w*", r"kwijt", r"vergeten", r"klopt (?:\w+ )?niet", r"probleem",
 )
 
@@ -240,12 +326,29 @@ class ThreadState:
     last_agent_defers: bool
     followup_repeat: str | None  # a repeat marker in a customer turn after an agent reply
     overlap: float  # max token overlap (Jaccard) between the message and an earlier customer turn
+    followup_complaint: str | None = None  # a complaint the customer sent after the agent's last (unsolving) reply
+    reported: int = 0  # customer turns that report a problem: complaint words, or the agent answered "we look into it"
+
+
+_FOLD = str.maketrans("éèêëáàäóòöúùüíï", "eeeeaaaooouuuii")
+
+
+def _fold(text: str) -> str:
+    """Accents off, same length: 'wéér' matches 'weer'."""
+    return text.translate(_FOLD)
 
 
 def thread_state(thread: Sequence[tuple[str, str]], message: str) -> ThreadState:
     """``thread`` as (role, text) pairs, oldest first."""
+    thread = [(role, _fold(text)) for role, text in thread]
+    message = _fold(message)
     customer = [text for role, text in thread if role == "customer"]
+    # a reported problem: complaint words, or a turn the agent answered by taking it on ("we zoeken het uit")
+    answered_by_deferral = {
+        i for i in range(len(thread) - 1) if thread[i][0] == "customer" and thread[i + 1][0] == "agent" and _LOOKING_INTO.search(thread[i + 1][1])
+    }
     complaints = sum(1 for text in customer if _COMPLAINT.search(text))
+    reported = sum(1 for i, (role, text) in enumerate(thread) if role == "customer" and (_COMPLAINT.search(text) or i in answered_by_deferral))
     last_agent = next((i for i in range(len(thread) - 1, -1, -1) if thread[i][0] == "agent"), None)
     agent_text = thread[last_agent][1] if last_agent is not None else ""
     after = [text for role, text in thread[last_agent + 1 :] if role == "customer"] if last_agent is not None else []
@@ -271,6 +374,8 @@ def thread_state(thread: Sequence[tuple[str, str]], message: str) -> ThreadState
         last_agent_defers=bool(_DEFERRAL.search(agent_text)),
         followup_repeat=followup_repeat,
         overlap=round(overlap, 3),
+        followup_complaint=next((f"'{_quote(text, 50)}'" for text in after if _COMPLAINT.search(text)), None),
+        reported=reported,
     )
 
 
@@ -331,6 +436,10 @@ class EscalationRules:
         m = _CHURN_CANCEL.search(message)
         if not m or _NEGATION.search(message[: m.start()]) or _CHURN_PAST.search(message):
             return None
+        if _CHURN_OBJECT_ONLY.search(message[max(0, m.start() - 30) : m.end() + 30]) and not re.search(
+            r"lidmaatschap|abonnement|account|klant|lid\b", message, re.IGNORECASE
+        ):
+            return None
         if third := _first(_CHURN_THIRD_PARTY, message):
             if not re.search(r"\b(?:ik|mijn) (?:\w+ ){0,2}(?:klaar|nooit meer|te duur)", message, re.IGNORECASE):
                 return None  # cancelling for someone else (deceased parent, child moving away)
@@ -366,9 +475,15 @@ class EscalationRules:
             return f"threat of violence: '{m.group(0)}'"
         if (m := _DEHUMANISE.search(message)) and not _negated(message, m):
             return f"dehumanising abuse: '{m.group(0)}'"
-        if m := _INSULT.search(message):
-            if not _NEGATION.search(message[: m.start()]) or m.group(0).lower().startswith(("stelletje", "kanker", "wat is er")):
-                return f"insult: '{m.group(0)}'"
+        clean = _deobfuscate(message)
+        if (m := _INSULT.search(clean)) and not (re.search(r"kanker|tyfus", m.group(0), re.IGNORECASE) and _MEDICAL.search(clean)):
+            if not _NEGATION.search(clean[: m.start()]) or m.group(0).lower().startswith(("stelletje", "kanker", "wat is er")):
+                return f"insult: '{m.group(0)}'" + (f" (written as '{_original(message, clean, m)}')" if clean != message else "")
+        if (m := _SLUR_VARIANTS.search(clean)) and not _negated(clean, m) and not _MEDICAL.search(clean):
+            return f"abusive slang: '{_original(message, clean, m)}'"
+        happy = bool(_POSITIVE.search(message) or _HAPPY_END.search(message)) and not _COMPLAINT.search(message)
+        if (m := _CURSE.search(clean)) and not happy and not _CURSE_FALSE.match(m.group(0)) and not _negated(clean, m):
+            return f"cursing over a complaint: '{_original(message, clean, m)}'"
         words = re.findall(r"\b[A-ZÀ-Ý]{3,}\b", message)
         shouted = [w for w in words if w not in _SHOUT_ALLOW and not re.fullmatch(r"(.)\1+", w)]
         letters = [c for c in message if c.isalpha()]
@@ -385,8 +500,9 @@ class EscalationRules:
         if not thread:
             return None
         state = state or thread_state(thread, message)
-        if state.earlier_complaints == 0 or state.agent_turns == 0 or state.last_agent_resolves:
+        if state.reported == 0 or state.agent_turns == 0 or state.last_agent_resolves:
             return None
+        message = _fold(message)
         if _HAPPY_END.search(message) and not _IRONY_MARK.search(message):
             return None
         mark = _first(_REPEAT_MARK, message)
@@ -397,8 +513,10 @@ class EscalationRules:
             return f"same problem again: {state.followup_repeat} after the agent's reply, still not solved"
         if state.overlap >= 0.35:
             return f"message repeats an earlier complaint in the thread (word overlap {state.overlap:.2f}), not solved"
-        if state.last_agent_defers and (complaint := _first(_COMPLAINT, message)):
+        if state.earlier_complaints and state.last_agent_defers and (complaint := _first(_COMPLAINT, message)):
             return f"the agent's earlier promise did not solve it: '{complaint}' after an earlier complaint in the thread"
+        if state.followup_complaint and not polite:
+            return f"the customer came back after the agent's reply ({state.followup_complaint}) and the problem is still open"
         return None
 
     # -- all of them ----------------------------------------------------------------------------

@@ -41,7 +41,22 @@ _DURATION = _rx(r"(?:pas |al |slechts |na )?\d+ (?:dagen|weken|maanden|uur|minut
 _HYPERBOLE = _rx(
     r"eeuwigheid", r"steentijd", r"pensioen\w*", r"kleinkinderen", r"postduif", r"wereldklasse", r"jarig", r"verouderd", r"sahara",
     r"noordpool", r"feestje", r"oh wacht", r"geoliede machine", r"bodem van de noordzee", r"nooit", r"altijd", r"elke keer", r"heel nederland",
+    r"testament", r"wereld ?reis", r"de wereld (?:rond|over)", r"verkiezingen", r"paspoort", r"ooit", r"volgend jaar", r"volgende eeuw", r"dinosaur\w*",
+    r"ganzenveer", r"met pensioen", r"gutenberg", r"aquarium", r"ijstijd", r"in welk jaar", r"which year", r"meer van (?:nederland|de wereld) gezien",
 )
+# something went wrong: events customers complain about (broader than _COMPLAINT; for the incongruity cues)
+_TROUBLE = _rx(
+    r"wacht\w*", r"wachtrij", r"\w*annule\w*", r"cancel\w*", r"kwijt\w*", r"te laat", r"dicht", r"gesloten", r"boete\w*", r"vertraa?gd?\w*",
+    r"verkeerde?", r"lek\w*", r"crash\w*", r"offline", r"storing", r"weggegooid", r"zonder (?:iets|het|te|bericht|melding)", r"uitgelogd", r"logt \w+ uit",
+    r"\d+ (?:dagen|weken|maanden|uur|minuten|kwartier)", r"kapot\w*", r"defect", r"lege doos", r"in de regen", r"(?:opnieuw|weer) (?:\w+ )?(?:vrij|wachten|bellen)",
+)
+# set phrases that carry the irony themselves ("Logisch!", "klassiek", "op z'n best", "zal wel")
+_IRONIC_PHRASE = _rx(
+    r"logisch!*", r"klassiek\w*", r"op z['’]n best", r"staaltje", r"zal wel", r"wat een verrassing", r"wie had dat gedacht", r"hou van verrassingen",
+    r"lekker (?:dan|hoor|bezig)", r"goed bezig", r"knap (?:hoor|gedaan|staaltje)", r"gefeliciteerd", r"applaus\w*", r"houdt het (?:leven )?spannend",
+    r"scherp", r"consistent\w*", r"helemaal (?:top|goed|prima)", r"ik voel me (?:echt )?(?:gehoord|gezien|gewaardeerd)", r"10/10", r"vooruitgang",
+)
+_LAUGH = re.compile("[😂🤣]|\\b(?:haha+|hihi|lol)\\b", re.IGNORECASE)
 _MOCK_THANKS = _rx(r"(?:bedankt|dank\w*) (?:\w+ ){0,3}voor (?:niks|niets|helemaal niks)", r"voor niks", r"dankzij jullie", r"ik voel me (?:echt )?gehoord")
 _NEGATIVE = _rx(
     r"jammer", r"balen", r"vervelend", r"teleurgesteld", r"slecht\w*", r"waardeloo\w*", r"belachelijk", r"schandalig", r"boos", r"klaar mee",
@@ -66,6 +81,7 @@ def cue_features(message: str, thread: Sequence[tuple[str, str]], rule_reasons: 
     caps = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
     praise = _count(_PRAISE, message)
     complaint = _count(_COMPLAINT, message)
+    trouble = _count(_TROUBLE, message)
     has_thread = float(bool(thread))
     unresolved = float(has_thread and state.earlier_complaints > 0 and not state.last_agent_resolves)
     resolved = float(has_thread and state.last_agent_resolves)
@@ -101,6 +117,10 @@ def cue_features(message: str, thread: Sequence[tuple[str, str]], rule_reasons: 
         resolved * min(praise, 2.0),
         float(praise > 0 and complaint > 0),
         float(praise > 0 and not thread and complaint == 0),
+        min(trouble, 3.0),
+        float(praise > 0 and trouble > 0),
+        float(bool(_IRONIC_PHRASE.search(message))),
+        float(bool(_LAUGH.search(message)) and (trouble > 0 or complaint > 0)),
     ]
     values += [float(r in rule_reasons) for r in REASONS]
     return np.asarray(values, dtype=np.float32)
@@ -111,6 +131,7 @@ CUE_NAMES: tuple[str, ...] = (
     "hyperbole", "mock_thanks", "negative_words", "repeat_mark", "irony_mark", "exclamations", "questions", "caps_ratio", "log_words",
     "has_thread", "earlier_customer", "agent_turns", "earlier_complaint", "unanswered_followups", "agent_resolved", "agent_deferred",
     "followup_repeat", "overlap", "praise_x_unresolved", "praise_x_resolved", "praise_and_complaint", "praise_alone",
+    "trouble", "praise_and_trouble", "ironic_phrase", "laugh_over_trouble",
 ) + tuple(f"rule_{r}" for r in REASONS)
 
 

@@ -6,7 +6,8 @@ thresholds). Features: see models/flag_features.py (message + thread embeddings 
 base embedder, cue features, detector hits) next to a char n-gram TF-IDF of the message.
 Heads: logistic regression; sarcasm and sentiment calibrated (sigmoid, 5-fold); escalation = the
 detectors OR per-reason heads whose thresholds are chosen on out-of-fold predictions of the
-training split.
+training split; the "any escalation" gate on those heads is chosen (F2, out-of-fold) for the
+combination serving uses, detectors OR gated heads.
 """
 
 from __future__ import annotations
@@ -48,16 +49,17 @@ SEED = 13
 
 @dataclass
 class Hyper:
-    c_sarcasm: float = 0.3
+    c_sarcasm: float = 0.1  # chosen by cross-validation on the training splits (0.1 / 0.3 / 1.0)
     c_sentiment: float = 0.3
     c_escalation: float = 0.3
     tfidf_weight: float = 1.0
-    cue_weight: float = 3.0  # the cue block (thread state, irony markers) weighs more than single embedding dims
+    cue_weight: float = 5.0  # the cue block (thread state, irony markers) weighs more than single embedding dims (3 / 5, by CV)
     ngram_min: int = 2
     ngram_max: int = 5
     tfidf_min_df: int = 2
     folds: int = 5
-    any_beta: float = 1.0  # F-beta for the "any escalation" head's threshold (gates classifier-found reasons)
+    any_beta: float = 2.0  # F-beta for the "any escalation" head's threshold (gates classifier-found reasons); recall-weighted
+    any_with_rules: bool = True  # choose that threshold for detectors OR classifier (what serving does), not for the classifier alone
     tune: bool = False  # True: choose C per head by cross-validation on the training split (slower)
     c_grid: tuple[float, ...] = (0.03, 0.3, 1.0)
 
@@ -197,11 +199,21 @@ def fit(train: Prepared, hyper: Hyper, *, progress: bool = False) -> tuple[dict[
             thresholds[reason] = _best_threshold(oof[reason], y, forced)
             heads[reason] = _lr(c).fit(x, y)
         steps.update()
-    # "any": on top of the per-reason heads, recall-weighted (F2): a missed escalation costs more
-    reason_pred = np.zeros(len(y_any), dtype=bool)
-    for reason in REASONS:
-        reason_pred |= oof[reason] >= thresholds[reason]
-    thresholds["any"] = _best_threshold(p_any, y_any, np.zeros(len(y_any), dtype=bool), beta=hyper.any_beta)
+    # "any": gates the reasons the classifier adds on its own. Chosen, by default, for what serving
+    # does (detectors OR gated classifier, out-of-fold): the classifier only counts where it adds a
+    # reason no detector found, so its threshold is not set as if it had to find every escalation alone.
+    if hyper.any_with_rules:
+        forced = np.array([bool(r) for r in train.rule_reasons], dtype=bool)
+        adds = np.zeros(len(y_any), dtype=bool)
+        for i, m in enumerate(train.items):
+            thread = [(t.role, t.text) for t in m.thread]
+            blocked = blocked_reasons(thread, thread_state(thread, normalise(m.message)) if thread else None)
+            adds[i] = any(
+                oof[r][i] >= thresholds[r] and r not in blocked and r not in train.rule_reasons[i] for r in REASONS
+            )
+        thresholds["any"] = _best_threshold(np.where(adds, p_any, 0.0), y_any, forced, beta=hyper.any_beta)
+    else:
+        thresholds["any"] = _best_threshold(p_any, y_any, np.zeros(len(y_any), dtype=bool), beta=hyper.any_beta)
     # sarcasm: the F1-best threshold on out-of-fold calibrated scores, used unless the brand sets one
     thresholds["sarcasm"] = min(_best_threshold(p_sarc[:, 1], y_sarc, np.zeros(len(y_sarc), dtype=bool)), 0.9)
     steps.update()

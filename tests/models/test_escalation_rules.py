@@ -64,6 +64,16 @@ def test_each_detector_fires_with_an_explanation(reason: str, message: str) -> N
         "Holy shit wat is de nieuwe jeugdafdeling mooi geworden",
         "Wanneer is het spreekuur van het Juridisch Loket in Oosterwijk?",
         "Ik ben helemaal niet boos hoor, gewoon een vraag over de ACM-regels voor mijn studie",
+        # swear words, disease names and slur look-alikes in ordinary messages
+        "Kut weer vandaag, maar gelukkig kwam mijn nieuwe e-reader precies op tijd 😊",
+        "Godverdomme wat een topbieb, mijn printprobleem in 2 minuten opgelost",
+        "Hebben jullie boeken over kanker voor kinderen?",
+        "Mijn moeder heeft longkanker, is er een leesgroep voor mantelzorgers?",
+        "De nieuwe website is echt een verbetering, zoeken gaat veel sneller",
+        "Wat kost de reservering? Ik wil 3x de mp3-versie en ben om 12:30 in Centrum",
+        "Die kitten op jullie poster is zo schattig",
+        "Hoe zeg ik de nieuwsbrief op? Ik krijg hem dubbel",
+        "Voltera chat: 'Je bent nummer 112 in de wachtrij'",
     ],
 )
 def test_hard_negatives_stay_silent(message: str) -> None:
@@ -111,3 +121,61 @@ def test_everyday_words_are_not_threats(message: str) -> None:
 def test_negated_abuse_is_not_heated() -> None:
     assert "heated" not in reasons("Laat dit duidelijk zijn: ik haat immigranten niet.", public=True)
     assert "heated" not in reasons("Ik heb geen bijzondere minachting voor vrouwen.", public=True)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "k*t bieb, mijn reservering is AL WEER verdwenen",
+        "kkr irritant dit, elke keer die app die crasht",
+        "jullie zijn echt een stelletje k4nkerlijers",
+        "st0mme 1d10ten, lees nou eens wat ik schrijf",
+        "tyfusbende bij jullie, 3 keer de verkeerde kabel",
+        "t*ringzooi, niks werkt",
+        "Zo'n kutbieb, nooit zijn de boeken die je wil er",
+        "klotebedrijf, mijn geld is nog steeds niet terug",
+        "gvd, alweer geen pakket",
+    ],
+)
+def test_slurs_in_spelling_variants_are_heated(message: str) -> None:
+    hits = {h.reason: h.explanation for h in RULES.detect(message)}
+    assert "heated" in hits and "'" in hits["heated"]  # quotes what matched
+
+
+def test_obfuscated_slur_is_quoted_as_written() -> None:
+    hits = {h.reason: h.explanation for h in RULES.detect("st0mme 1d10ten")}
+    assert "st0mme 1d10ten" in hits["heated"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("churn", "Per 1 juni ben ik geen lid meer, in de stad krijg ik meer voor mijn geld"),
+        ("churn", "Dit was mijn laatste aankoop bij jullie, ik bestel voortaan bij de concurrent"),
+        ("media", "Dit hele verhaal zet ik morgen in de buurtapp, mensen moeten dit weten"),
+        ("media", "Ik schrijf een artikel voor het Lindeveldsch Nieuwsblad over de bezuinigingen"),
+        ("safety", "Mijn zoontje is in De Veste van de trap gevallen, de leuning zat los"),
+        ("safety", "In Haarbrug hangt een tl-buis half los boven de leestafel"),
+        ("security", "Er is ingelogd op mijn bieb-account vanuit een ander land"),
+        ("security", "Iemand zegt van jullie te zijn en vraagt om mijn inlogcode"),
+        ("legal", "Hierbij stel ik u in gebreke: binnen 14 dagen repareren, anders ontbind ik de koopovereenkomst"),
+    ],
+)
+def test_broader_phrasings_are_found(reason: str, message: str) -> None:
+    assert reason in reasons(message)
+
+
+def test_repeated_when_the_agent_promised_and_the_customer_comes_back() -> None:
+    # no complaint word in the first turn: the agent's "I'll look into it" shows a problem was reported
+    thread = [("customer", "Ik heb op 3 maart gevraagd om mijn contributie terug te storten"), ("agent", "Hoi! Ik zoek het uit en kom erop terug. ^AB")]
+    assert "repeated" in reasons("Het is nu 2 weken later en er is nog steeds niks teruggestort", thread=thread)
+    # a complaint sent after the agent's (unsolving) reply
+    thread2 = [
+        ("customer", "mijn koptelefoon kraakt links"),
+        ("agent", "Hoi! Stuur hem maar op, we maken een retourlabel voor je."),
+        ("customer", "label is niet aangekomen"),
+    ]
+    assert "repeated" in reasons("Heerlijk hoe soepel alles gaat bij jullie 🙃", thread=thread2)
+    assert "repeated" in reasons("vandaag binnen, wéér de verkeerde kleur", thread=thread2)  # accents folded
+    assert "repeated" not in reasons("Top, hij is binnen en werkt weer, dank je!", thread=thread2)
+    assert "repeated" not in reasons("Super, dank je wel!", thread=[("customer", "wat kost een pas?"), ("agent", "Hoi! €3,50. ^AB")])
