@@ -34,6 +34,7 @@ from models.flag_classifier import (
     combine_escalation,
     feature_matrix,
     normalise,
+    open_problem,
 )
 from models.flag_features import CUE_NAMES, REASONS, context_text, cue_features, dense_features
 from models.pii import PiiDetector
@@ -269,8 +270,12 @@ def evaluate(clf: FlagClassifier, test: Prepared, *, sarcasm_threshold: float) -
     combined = []
     for m, hits, s in zip(test.items, test.rule_hits, scores, strict=True):
         thread = [(t.role, t.text) for t in m.thread]
-        blocked = blocked_reasons(thread, thread_state(thread, normalise(m.message)) if thread else None)
-        combined.append(combine_escalation(hits, s, clf.thresholds, blocked)[0])
+        state = thread_state(thread, normalise(m.message)) if thread else None
+        combined.append(
+            combine_escalation(
+                hits, s, clf.thresholds, blocked_reasons(thread, state), sarcasm_threshold=sarcasm_threshold, unsolved_thread=open_problem(thread, state)
+            )[0]
+        )
     gold_reasons = [m.escalation.reasons for m in test.items]
     metrics["escalation"] = _prf([bool(r) for r in combined], [bool(g) for g in gold_reasons])
     metrics["escalation_rules_only"] = _prf([bool(r) for r in test.rule_reasons], [bool(g) for g in gold_reasons])

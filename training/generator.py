@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from training.generator_data import GenExample
+from training.generator_example import GenExample
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,14 @@ class GeneratorConfig:
     lr: float | None = None  # default: 2e-4 (LoRA) / 5e-5 (full)
     warmup_steps: int = 10
     weight_decay: float = 0.0
-    max_len: int = 384
-    max_target_tokens: int = 160
+    max_len: int = 768
+    max_target_tokens: int = 200
     seed: int = 7
     checkpoint_every: int = 25
     eval_limit: int = 40
+    # "cpu" (default) or e.g. "cuda" where a GPU is lent; bf16 autocast on CUDA. Not part of key():
+    # a run may resume on another device.
+    device: str = "cpu"
 
     @property
     def learning_rate(self) -> float:
@@ -67,7 +71,7 @@ class GeneratorConfig:
 
     def key(self) -> str:
         """Identifies a run for --resume (everything that changes the optimisation)."""
-        data = {k: v for k, v in asdict(self).items() if k not in ("checkpoint_every", "eval_limit", "max_steps", "epochs")}
+        data = {k: v for k, v in asdict(self).items() if k not in ("checkpoint_every", "eval_limit", "max_steps", "epochs", "device")}
         return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
 
 
@@ -240,6 +244,9 @@ def train_loop(
         state = load_checkpoint(checkpoint, model, optimizer, scheduler)
         log.info("resumed from %s (step %d)", checkpoint, state.step)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else end_token(tokenizer)
+    device = torch.device(config.device)
+    model.to(device)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
     model.train()
     bar = tqdm(total=total, initial=state.step, desc="generator", unit="step", disable=not progress)
     started = time.perf_counter() - state.seconds
@@ -247,9 +254,10 @@ def train_loop(
     while state.step < total:
         epoch, offset = divmod(state.step, steps_per_epoch)
         batch_ids = batch_order(len(encoded), config.batch_size, config.seed, epoch)[offset]
-        batch = collate([encoded[i] for i in batch_ids], pad)
+        batch = {k: v.to(device) for k, v in collate([encoded[i] for i in batch_ids], pad).items()}
         tokens_seen += int(batch["attention_mask"].sum())
-        out = model(**batch)
+        with autocast:
+            out = model(**batch)
         optimizer.zero_grad(set_to_none=True)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -385,12 +393,9 @@ def run(
 ) -> Path:
     """Build the data, fine-tune, evaluate on the held-out split and write a ``generator`` artifact.
     ``base``: an already loaded (model, tokenizer) instead of ``config.base_model`` (tests)."""
-    import torch
-
-    from models.generator import ReplyGenerator, load_base
+    from models.generator import load_base
     from training.generator_data import build_examples, examples_hash
     from training.retrieval_eval import heldout_retriever
-    from webcare.artifacts import ArtifactInfo, ArtifactWriter, new_version
 
     config = config or GeneratorConfig()
     seed_everything(config.seed)
@@ -404,6 +409,37 @@ def run(
     run_dir = run_dir_for(settings.data_dir / "runs", kb.brand, config, data)
     model, stats = train_loop(model, tokenizer, train, config, run_dir, resume=resume, progress=progress)
     echo(f"{kb.brand}: trained {stats['steps']} steps, {stats['seconds_per_step']} s/step, loss {stats['loss_first']} -> {stats['loss_last']}")
+    return write_artifact(
+        kb, settings, embedder, config, model, tokenizer,
+        data=data, stats=stats, test=test, retriever=retriever, echo=echo, progress=progress, evaluate=evaluate,
+    )
+
+
+def write_artifact(
+    kb: Any,
+    settings: Any,
+    embedder: Any,
+    config: GeneratorConfig,
+    model: Any,
+    tokenizer: Any,
+    *,
+    data: str,
+    stats: dict[str, Any],
+    test: Sequence[GenExample],
+    retriever: Any,
+    echo: Callable[[str], None] = print,
+    progress: bool = True,
+    evaluate: bool = True,
+    extra_metrics: dict[str, Any] | None = None,
+    notes: str = "",
+) -> Path:
+    """Save a trained model (LoRA-wrapped or full) as a versioned ``generator`` artifact, with its
+    held-out metrics measured here (CPU, the serving settings) against the retrieval-only draft."""
+    import torch
+
+    from models.generator import ReplyGenerator
+    from webcare.artifacts import ArtifactInfo, ArtifactWriter, new_version
+
     version = new_version()
     info = ArtifactInfo(
         kind="generator",
@@ -413,14 +449,15 @@ def run(
         base_model=config.base_model,
         data_hash=data,
         hyperparameters={**asdict(config), "learning_rate": config.learning_rate, "embedder": embedder.name},
-        notes="Loss on the reply tokens only; prompts = tone summary + retrieved passages (own conversation excluded) + thread + message.",
+        notes=notes
+        or "Loss on the reply tokens only; prompts = tone summary + retrieved passages (own conversation excluded) + thread + message.",
     )
     with ArtifactWriter(settings.artifacts_dir, info) as writer:
         save_generator(writer.path, model, tokenizer, config)
-        metrics: dict[str, Any] = {"training": stats}
+        metrics: dict[str, Any] = {"training": stats, **(extra_metrics or {})}
         if evaluate and test:
             merged = model.merge_and_unload() if config.lora else model
-            generator = ReplyGenerator(merged, tokenizer, version=version)
+            generator = ReplyGenerator(merged.to("cpu"), tokenizer, version=version)
             with torch.inference_mode():
                 metrics["heldout"] = evaluate_generator(
                     generator, kb, test, retriever=retriever, limit=config.eval_limit, progress=progress
@@ -432,3 +469,56 @@ def run(
             )
         info.metrics = metrics
     return writer.final
+
+
+def package_run(
+    kb: Any,
+    settings: Any,
+    embedder: Any,
+    run_path: Path,
+    *,
+    base_model: str | None = None,
+    eval_limit: int | None = None,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> Path:
+    """Turn a run of ``training.generator_sweep`` (e.g. trained on a lent GPU) into a versioned artifact.
+    Refuses a run whose training data differs from the examples built here (same retriever, same split)."""
+    from dataclasses import fields
+
+    from models.generator import load_base
+    from training.generator_data import build_examples, examples_hash
+    from training.retrieval_eval import heldout_retriever
+
+    result_file = run_path / "result.json"
+    if not result_file.is_file() or not (run_path / "adapter").is_dir():
+        raise FileNotFoundError(f"{run_path} is not a sweep run: expected result.json and adapter/ (python -m training.generator_sweep --help)")
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    known = {f.name for f in fields(GeneratorConfig)}
+    chosen = {k: v for k, v in result["chosen"].items() if k in known}
+    chosen["lora_targets"] = tuple(chosen.get("lora_targets", GeneratorConfig.lora_targets))
+    # the base named here (the run may name a file path of the machine it ran on)
+    chosen.update(device="cpu", base_model=base_model or GeneratorConfig.base_model)
+    if eval_limit is not None:
+        chosen["eval_limit"] = eval_limit
+    config = GeneratorConfig(**chosen)
+    retriever = heldout_retriever(kb, embedder, settings)
+    train, test = build_examples(kb, settings, embedder, retriever=retriever)
+    data = examples_hash(train)
+    if result.get("data_hash") != data:
+        raise ValueError(
+            f"{run_path} was trained on other examples (data {result.get('data_hash')}, here {data}): export them again "
+            f"with `webcare train generator --brand {kb.brand} --export-examples FILE` and re-run the sweep"
+        )
+    from peft import PeftModel
+
+    base, tokenizer = load_base(config.base_model, settings.data_dir / "base_models")
+    model = PeftModel.from_pretrained(base, run_path / "adapter")
+    remote = {k: v for k, v in result.get("heldout", {}).items() if k in ("n", "chrf++")}
+    echo(f"{kb.brand}: packaging {run_path} (trained {result['training'].get('steps')} steps, held-out chrF++ there {remote.get('chrf++')})")
+    return write_artifact(
+        kb, settings, embedder, config, model, tokenizer,
+        data=data, stats=result["training"], test=test, retriever=retriever, echo=echo, progress=progress,
+        extra_metrics={"sweep": {"validation": result.get("validation", []), "heldout_all": remote}},
+        notes="Trained by training.generator_sweep (configuration chosen on a validation part of the train split), packaged with --from-run.",
+    )

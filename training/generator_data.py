@@ -12,8 +12,6 @@ split is stable and by conversation (retrieval/splits.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from models.embedder import Embedder
 from models.pii import PiiDetector
@@ -21,27 +19,10 @@ from retrieval.kb_loader import BrandKB
 from retrieval.kb_schema import PastAnswer
 from retrieval.retriever import HybridRetriever
 from retrieval.splits import split_of, split_past_answers
+from training.generator_example import GenExample, examples_hash
 from training.retrieval_eval import heldout_retriever
-from webcare.artifacts import data_hash
 from webcare.prompting import build_messages, retrieval_query, select_passages
 from webcare.settings import Settings
-
-
-@dataclass
-class GenExample:
-    id: str
-    conversation_id: str
-    split: str
-    channel: str
-    messages: list[dict[str, str]]
-    target: str
-    source_ids: list[str] = field(default_factory=list)
-    source_texts: list[str] = field(default_factory=list)
-    message: str = ""
-    thread_text: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def own_passage_ids(past: PastAnswer, conversation_of: dict[str, list[str]]) -> set[str]:
@@ -81,6 +62,7 @@ def build_example(
         source_ids=[h.passage.id for h in passages],
         source_texts=[h.passage.content for h in passages],
         message=past.message,
+        length_limit=limit,
         thread_text="\n".join(t.text for t in past.thread),
     )
 
@@ -107,7 +89,3 @@ def build_examples(
         return [build_example(p, kb, retriever, pii, own_passage_ids(p, conversation_of), k=k) for p in chosen]
 
     return make(train), make(test)
-
-
-def examples_hash(examples: Sequence[GenExample]) -> str:
-    return data_hash(e.to_json() for e in examples)

@@ -8,8 +8,6 @@ into place when complete, so a half-written artifact is never served.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 from collections.abc import Iterable
@@ -18,6 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from webcare.hashing import data_hash
+
+__all__ = ["ArtifactInfo", "ArtifactWriter", "data_hash", "latest", "list_versions", "new_version", "read_info"]
 
 
 class ArtifactInfo(BaseModel):
@@ -30,15 +32,6 @@ class ArtifactInfo(BaseModel):
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     notes: str = ""
-
-
-def data_hash(records: Iterable[Any]) -> str:
-    """A stable hash of training records (anything JSON-serialisable)."""
-    digest = hashlib.sha256()
-    for record in records:
-        digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()[:16]
 
 
 def new_version() -> str:

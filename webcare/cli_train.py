@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from webcare.settings import Settings
 
 train_app = typer.Typer(help="Train a brand's models from its knowledge base; each run writes a versioned artifact.", no_args_is_help=True)
 
@@ -59,29 +65,73 @@ def train_generator_cmd(
     lora: bool = typer.Option(False, "--lora/--full", help="Full fine-tuning (default: 10.6 s/step here vs 29.5 for LoRA) or LoRA adapters."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run with the same settings and data from its last checkpoint."),
     batch_size: int = typer.Option(4, min=1),
-    max_len: int = typer.Option(384, min=64, help="Tokens per example (prompt is shortened in the middle, reply kept)."),
+    max_len: int = typer.Option(768, min=64, help="Tokens per example (prompt is shortened in the middle, reply kept)."),
     lr: float | None = typer.Option(None, help="Learning rate (default 2e-4 LoRA, 5e-5 full)."),
     checkpoint_every: int = typer.Option(25, min=1, help="Save a checkpoint every N steps."),
     eval_limit: int = typer.Option(40, min=0, help="Held-out examples generated for the artifact's metrics (0: none)."),
     seed: int = typer.Option(7),
+    device: str = typer.Option("cpu", help="Torch device to train on: cpu, or cuda where a GPU is lent (bf16 autocast)."),
+    export_examples: Path | None = typer.Option(
+        None, "--export-examples", help="Only write the training + held-out examples (JSON Lines) for training.generator_sweep elsewhere."
+    ),
+    from_run: Path | None = typer.Option(
+        None, "--from-run", help="Package a run of training.generator_sweep (result.json + adapter/) as the brand's artifact, evaluated here."
+    ),
 ) -> None:
-    """Fine-tune the reply generator on the brand's past answers; writes a versioned artifact."""
+    """Fine-tune the reply generator on the brand's past answers; writes a versioned artifact.
+
+    Three ways: train here (default); --export-examples FILE, then `python -m training.generator_sweep`
+    on a machine with a GPU; --from-run DIR to package what that sweep trained."""
     import time
 
-    from training.generator import GeneratorConfig, run
+    from training.generator import GeneratorConfig, package_run, run
 
     services = _train_brand(brand)
     registry = services.registry
+    started = time.perf_counter()
+    if export_examples is not None:
+        from training.generator_data import build_examples
+        from training.generator_example import write_examples
+
+        train, test = build_examples(registry.current_kb(brand), services.settings, registry.embedder_for(brand))
+        n = write_examples(export_examples, [*train, *test])
+        typer.echo(f"{brand}: wrote {n} examples ({len(train)} train / {len(test)} held-out) to {export_examples}")
+        return
+    if from_run is not None:
+        try:
+            path = package_run(
+                registry.current_kb(brand), services.settings, registry.embedder_for(brand), from_run,
+                eval_limit=eval_limit, echo=typer.echo,
+            )
+        except (FileNotFoundError, ValueError) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--from-run") from exc
+        _report_serving(brand, path, services.settings, time.perf_counter() - started)
+        return
     config = GeneratorConfig(
         lora=lora, epochs=epochs, max_steps=max_steps, batch_size=batch_size, max_len=max_len, lr=lr,
-        checkpoint_every=checkpoint_every, eval_limit=max(eval_limit, 1), seed=seed,
+        checkpoint_every=checkpoint_every, eval_limit=max(eval_limit, 1), seed=seed, device=device,
     )
-    started = time.perf_counter()
     path = run(
         registry.current_kb(brand), services.settings, registry.embedder_for(brand), config,
         resume=resume, echo=typer.echo, evaluate=eval_limit > 0,
     )
-    typer.echo(f"{brand}: generator artifact {path} ({time.perf_counter() - started:.0f} s); the pipeline serves it from now on")
+    _report_serving(brand, path, services.settings, time.perf_counter() - started)
+
+
+def _report_serving(brand: str, path: Path, settings: Settings, seconds: float) -> None:
+    from webcare.artifacts import read_info
+    from webcare.generation import quality_bar
+
+    typer.echo(f"{brand}: generator artifact {path} ({seconds:.0f} s)")
+    reason = None
+    if settings.generator_quality_gate:
+        reason = quality_bar(
+            read_info(path).metrics, min_dutch=settings.generator_min_dutch_rate, min_grounded=settings.generator_min_grounded_rate
+        )
+    if reason:
+        typer.echo(f"{brand}: NOT served: {reason}; the retrieval drafts stay (WEBCARE_GENERATOR_QUALITY_GATE=false serves it anyway)")
+    else:
+        typer.echo(f"{brand}: the pipeline serves it from now on")
 
 
 # --- flag classifiers (issue 4) ----------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Generator drafts in the pipeline: the brand's latest ``generator`` artifact, never an untuned base.
 
 Without an artifact for the brand (or with ``WEBCARE_GENERATOR_ENABLED=false``) this yields no
-drafts and the retrieval-based drafts are all there is, exactly as before.
+drafts and the retrieval-based drafts are all there is, exactly as before. With the quality gate on
+(default), an artifact whose own held-out metrics do not beat the retrieval-only draft, or miss the
+Dutch / grounded bars, is not served either: a worse draft first in the list costs agents time.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from models.generator import ReplyGenerator, max_new_tokens_for
 from retrieval.kb_schema import BrandProfile
 from retrieval.retriever import Hit
-from webcare.artifacts import latest
+from webcare.artifacts import latest, read_info
 from webcare.prompting import build_messages, select_passages
 from webcare.settings import Settings
 from webcare.tone import _GREETING
@@ -23,20 +26,56 @@ from webcare.types import Draft, Source, Turn
 log = logging.getLogger(__name__)
 
 
+def quality_bar(metrics: dict[str, Any], *, min_dutch: float = 0.95, min_grounded: float = 0.95) -> str | None:
+    """Why an artifact's held-out metrics do not earn it a place before the retrieval drafts (None: they do)."""
+    heldout = metrics.get("heldout") or {}
+    chrf, baseline = heldout.get("chrf++"), heldout.get("retrieval_baseline_chrf++")
+    if chrf is None or baseline is None:
+        return "no held-out comparison with the retrieval draft in the artifact"
+    if chrf <= baseline:
+        return f"held-out chrF++ {chrf} does not beat the retrieval draft's {baseline}"
+    if heldout.get("dutch_rate", 0.0) < min_dutch:
+        return f"Dutch rate {heldout.get('dutch_rate')} < {min_dutch}"
+    if heldout.get("grounded_rate", 0.0) < min_grounded:
+        return f"grounded rate {heldout.get('grounded_rate')} < {min_grounded}"
+    return None
+
+
 class GenerationService:
     """Loads each brand's latest generator artifact on first use (and again when a newer one appears)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._loaded: dict[str, tuple[Path, ReplyGenerator]] = {}
+        self._verdicts: dict[Path, str | None] = {}
         self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
         return bool(getattr(self.settings, "generator_enabled", True))
 
+    def held_back(self, brand: str) -> str | None:
+        """Why the brand's latest artifact is not served (None: served, or there is none)."""
+        path = latest(self.settings.artifacts_dir, brand, "generator")
+        return self._verdict(path) if path is not None and self.enabled else None
+
+    def _verdict(self, path: Path) -> str | None:
+        if not self.settings.generator_quality_gate:
+            return None
+        if path not in self._verdicts:
+            reason = quality_bar(
+                read_info(path).metrics,
+                min_dutch=self.settings.generator_min_dutch_rate,
+                min_grounded=self.settings.generator_min_grounded_rate,
+            )
+            if reason:
+                log.warning("generator artifact %s held back by the quality gate: %s", path.name, reason)
+            self._verdicts[path] = reason
+        return self._verdicts[path]
+
     def artifact(self, brand: str) -> Path | None:
-        return latest(self.settings.artifacts_dir, brand, "generator") if self.enabled else None
+        path = latest(self.settings.artifacts_dir, brand, "generator") if self.enabled else None
+        return path if path is not None and self._verdict(path) is None else None
 
     def for_brand(self, brand: str) -> ReplyGenerator | None:
         path = self.artifact(brand)

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # drafting
     n_drafts: int = Field(3, ge=1, le=10)
     generator_enabled: bool = Field(True, description="Serve the brand's latest fine-tuned generator artifact, if any.")
+    generator_quality_gate: bool = Field(
+        True,
+        description="Serve a generator artifact only when its held-out metrics beat the retrieval-only draft on chrF++ "
+        "and reach the Dutch and grounded bars below; otherwise the retrieval drafts stay (the reason is logged).",
+    )
+    generator_min_dutch_rate: float = Field(0.95, ge=0.0, le=1.0)
+    generator_min_grounded_rate: float = Field(0.95, ge=0.0, le=1.0)
     generator_dtype: Literal["float32", "bfloat16"] = Field(
         "bfloat16",
         description="Generator weights on CPU. bench/generator_latency.py: 60 tokens in 2.9 s (bf16) vs 4.3 s (fp32) "

@@ -105,8 +105,24 @@ def test_pipeline_generation_service_serves_only_artifacts(tiny, bieb_kb, settin
     assert service.drafts("bieb", bieb_kb.profile, **kwargs) == []  # no artifact: nothing, never the base
     config = dataclasses.replace(CONFIG, lora=False, max_steps=1)
     run(bieb_kb, s, hash_embedder, config, progress=False, echo=lambda _: None, base=(make(), tokenizer), evaluate=False)
+    # the quality gate: an artifact without a held-out win over the retrieval draft is not served
+    assert service.drafts("bieb", bieb_kb.profile, **kwargs) == []
+    assert "retrieval draft" in (service.held_back("bieb") or "")
+    s = s.model_copy(update={"generator_quality_gate": False})
+    service = GenerationService(s)
     drafts = service.drafts("bieb", bieb_kb.profile, **kwargs)
     assert drafts and all(d.method == "generator" for d in drafts)
     assert drafts[0].sources and drafts[0].sources[0].id == hits[0].passage.id
     assert service.version("bieb").startswith("bieb/generator/")
     assert GenerationService(s.model_copy(update={"generator_enabled": False})).drafts("bieb", bieb_kb.profile, **kwargs) == []
+
+
+def test_quality_bar() -> None:
+    from webcare.generation import quality_bar
+
+    good = {"heldout": {"chrf++": 30.0, "retrieval_baseline_chrf++": 25.0, "dutch_rate": 0.97, "grounded_rate": 0.96}}
+    assert quality_bar(good) is None
+    assert "does not beat" in (quality_bar({"heldout": {**good["heldout"], "chrf++": 25.0}}) or "")
+    assert "Dutch" in (quality_bar({"heldout": {**good["heldout"], "dutch_rate": 0.9}}) or "")
+    assert "grounded" in (quality_bar({"heldout": {**good["heldout"], "grounded_rate": 0.5}}) or "")
+    assert quality_bar({}) is not None

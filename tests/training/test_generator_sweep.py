@@ -1,0 +1,61 @@
+"""The recipe sweep on a tiny llama: validation carve-out inside train, held-out generated once, adapter saved."""
+
+from __future__ import annotations
+
+import json
+
+from training.generator import GeneratorConfig
+from training.generator_example import read_examples, write_examples
+from training.generator_sweep import generate_batch, sweep, validation_part
+
+COMMON = GeneratorConfig(max_len=192, batch_size=4, max_steps=2, checkpoint_every=100, lr=1e-2, warmup_steps=1)
+
+
+def test_validation_part_is_inside_train_and_by_conversation(bieb_examples) -> None:  # type: ignore[no-untyped-def]
+    train, _ = bieb_examples
+    fit, val = validation_part(train)
+    assert val and fit and len(fit) + len(val) == len(train)
+    assert not {e.conversation_id for e in fit} & {e.conversation_id for e in val}
+    assert validation_part(train)[1] == val  # stable
+
+
+def test_examples_round_trip_through_jsonl(bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    train, test = bieb_examples
+    path = tmp_path / "ex.jsonl"
+    assert write_examples(path, [*train[:3], *test[:2]]) == 5
+    back = read_examples(path)
+    assert [e.to_json() for e in back] == [e.to_json() for e in [*train[:3], *test[:2]]]
+
+
+def test_batched_generation_matches_one_by_one(tiny, bieb_examples) -> None:  # type: ignore[no-untyped-def]
+    tokenizer, make = tiny
+    model = make()
+    examples = bieb_examples[1][:3]
+    together = generate_batch(model, tokenizer, examples, max_len=128, batch_size=3)
+    alone = [generate_batch(model, tokenizer, [e], max_len=128)[0] for e in examples]
+    assert together == alone
+
+
+def test_sweep_chooses_on_validation_and_saves_adapter(tiny, bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    tokenizer, make = tiny
+    train, test = bieb_examples
+    examples = [*train[:24], *test[:3]]
+    grid = [{"lora": True, "lora_r": 4, "lora_alpha": 8}, {"lora": False}]
+    result = sweep(make(), tokenizer, examples, tmp_path, grid=grid, common=COMMON, echo=lambda _: None)
+    assert [r["config"] for r in result["validation"]] == grid
+    assert result["chosen"]["lora"] is True  # only an adapter can travel back: LoRA wins when present
+    assert result["heldout"]["n"] == 3 and len(result["heldout"]["generated"]) == 3
+    assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
+    assert json.loads((tmp_path / "result.json").read_text())["heldout"]["ids"] == [e.id for e in test[:3]]
+
+
+def test_sweep_without_validation_trains_the_one_configuration(tiny, bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    tokenizer, make = tiny
+    train, test = bieb_examples
+    result = sweep(
+        make(), tokenizer, [*train[:12], *test[:2]], tmp_path, grid=[{"lora": True, "lora_r": 4}], common=COMMON,
+        validate=False, decodings=("generated", "plain"), echo=lambda _: None,
+    )
+    assert result["validation"] == [] and result["chosen"]["lora_r"] == 4
+    assert set(result["heldout_by_decoding"]) == {"generated", "plain"}
+    assert result["heldout"]["generated"] == result["heldout_by_decoding"]["generated"]["generated"]

@@ -1,0 +1,212 @@
+"""Choose the generator's fine-tuning recipe on a validation carve-out, then train it on the whole
+train split, generate the held-out replies and save the trained weights (LoRA adapter) for packaging.
+
+Meant for a machine with a GPU (it runs on CPU too, slowly): it needs only torch, transformers,
+peft, sacrebleu and this repository's light modules, and reads the examples that
+``webcare train generator --brand B --export-examples FILE`` wrote (so the prompts are exactly the
+ones the retriever builds here). No decision looks at the held-out split: configurations are
+compared on a validation part of the TRAIN split (by conversation), and the held-out split is
+generated once, with the chosen configuration.
+
+    python -m training.generator_sweep --examples var/gen/bieb.jsonl --base model.gguf \\
+        --device cuda --out /tmp/sweep-bieb
+
+Writes ``<out>/result.json`` (validation chrF++ per configuration, the choice, training stats,
+held-out generations) and ``<out>/adapter/`` (safetensors). ``webcare train generator --brand B
+--from-run <out>`` turns that into a versioned artifact with the full held-out metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from training.generator import GeneratorConfig, encode_example, prepare_model, seed_everything, train_loop
+from training.generator_example import GenExample, by_split, examples_hash, read_examples
+
+VALIDATION_PERCENT = 15
+DEFAULT_GRID: tuple[dict[str, Any], ...] = (
+    {"lora": True, "lora_r": 16, "lora_alpha": 32, "lr": 3e-4, "epochs": 4},
+    {"lora": True, "lora_r": 16, "lora_alpha": 32, "lr": 3e-4, "epochs": 8},
+    {"lora": True, "lora_r": 16, "lora_alpha": 32, "lr": 6e-4, "epochs": 12},
+    {"lora": False, "lr": 5e-5, "epochs": 4},
+)
+
+
+def validation_part(examples: Sequence[GenExample], percent: int = VALIDATION_PERCENT) -> tuple[list[GenExample], list[GenExample]]:
+    """(fit, validation) inside the train split, by conversation (stable)."""
+
+    def is_val(e: GenExample) -> bool:
+        return int(hashlib.sha1(f"val:{e.conversation_id}".encode()).hexdigest(), 16) % 100 < percent
+
+    return [e for e in examples if not is_val(e)], [e for e in examples if is_val(e)]
+
+
+def generate_batch(
+    model: Any,
+    tokenizer: Any,
+    examples: Sequence[GenExample],
+    *,
+    max_len: int,
+    batch_size: int = 48,
+    decoding: str = "generated",
+) -> list[str]:
+    """Greedy replies (same stop strings as ReplyGenerator), batched with left padding. ``decoding``:
+    "generated" (repetition penalty over the generated tokens only, as served), "prompt" (transformers'
+    repetition_penalty, which also counts the prompt) or "plain" (none)."""
+    import torch
+    from transformers import LogitsProcessorList
+
+    from models.generator import REPETITION_PENALTY, STOP_STRINGS, GeneratedRepetitionPenalty, max_new_tokens_for
+    from training.generator import end_token, fit_prompt, prompt_ids
+
+    device = next(model.parameters()).device
+    eos = [i for i in {tokenizer.eos_token_id, end_token(tokenizer)} if isinstance(i, int) and i >= 0]
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos[0]
+    out: dict[int, str] = {}
+    groups: dict[int, list[int]] = {}
+    for i, e in enumerate(examples):
+        groups.setdefault(max_new_tokens_for(e.length_limit), []).append(i)
+    model.eval()
+    for new_tokens, indices in groups.items():
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start : start + batch_size]
+            prompts = [fit_prompt(prompt_ids(tokenizer, examples[i].messages), max_len) for i in chunk]
+            width = max(len(p) for p in prompts)
+            ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for row, p in enumerate(prompts):
+                ids[row, width - len(p) :] = torch.tensor(p)
+                mask[row, width - len(p) :] = 1
+            extra: dict[str, Any] = {}
+            if decoding == "generated":
+                extra["logits_processor"] = LogitsProcessorList([GeneratedRepetitionPenalty(width, REPETITION_PENALTY)])
+            elif decoding == "prompt":
+                extra["repetition_penalty"] = REPETITION_PENALTY
+            with torch.inference_mode():
+                gen = model.generate(
+                    ids.to(device), attention_mask=mask.to(device), max_new_tokens=new_tokens, do_sample=False,
+                    eos_token_id=eos, pad_token_id=pad, use_cache=True, **extra,
+                )
+            for row, i in enumerate(chunk):
+                text = tokenizer.decode(gen[row, width:], skip_special_tokens=True)
+                for stop in STOP_STRINGS:
+                    text = text.split(stop)[0]
+                out[i] = text.strip()
+    return [out[i] for i in range(len(examples))]
+
+
+def chrf(hyps: Sequence[str], refs: Sequence[str]) -> float:
+    from sacrebleu.metrics import CHRF
+
+    return round(CHRF(word_order=2).corpus_score(list(hyps), [list(refs)]).score, 2)
+
+
+def train_one(base: Any, tokenizer: Any, examples: Sequence[GenExample], config: GeneratorConfig, run_dir: Path) -> tuple[Any, dict[str, Any]]:
+    seed_everything(config.seed)
+    model = prepare_model(copy.deepcopy(base), config)
+    return train_loop(model, tokenizer, examples, config, run_dir, progress=False)
+
+
+def sweep(
+    base: Any,
+    tokenizer: Any,
+    examples: Sequence[GenExample],
+    out: Path,
+    *,
+    grid: Sequence[dict[str, Any]] = DEFAULT_GRID,
+    common: GeneratorConfig | None = None,
+    validate: bool = True,
+    decodings: Sequence[str] = ("generated",),
+    echo: Any = print,
+) -> dict[str, Any]:
+    """``validate=False`` with a one-configuration grid: train it on the whole train split directly.
+    The held-out split is generated once per decoding in ``decodings`` (the first is the headline)."""
+    common = common or GeneratorConfig()
+    train, heldout = by_split(examples)
+    fit, val = validation_part(train)
+    echo(f"{len(fit)} fit / {len(val)} validation / {len(heldout)} held-out examples")
+    if not validate and len(grid) != 1:
+        raise ValueError("without validation the grid must hold exactly one configuration")
+    rows: list[dict[str, Any]] = []
+    for n, params in enumerate(grid if validate else []):
+        config = replace(common, **params)
+        started = time.perf_counter()
+        model, stats = train_one(base, tokenizer, fit, config, out / "runs" / f"val-{n}")
+        hyps = generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=decodings[0])
+        row = {"config": params, "val_chrf++": chrf(hyps, [e.target for e in val]), "train": stats, "seconds": round(time.perf_counter() - started, 1)}
+        rows.append(row)
+        echo(json.dumps(row))
+        del model
+    # only shippable configurations (LoRA: an adapter travels; full weights do not) compete, unless none is LoRA
+    shippable = [r for r in rows if r["config"].get("lora")] or rows
+    best = max(shippable, key=lambda r: r["val_chrf++"])["config"] if rows else grid[0]
+    config = replace(common, **best)
+    started = time.perf_counter()
+    model, stats = train_one(base, tokenizer, train, config, out / "runs" / "final")
+    train_seconds = time.perf_counter() - started
+    refs = [e.target for e in heldout]
+    by_decoding = {d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d) for d in decodings}
+    hyps = by_decoding[decodings[0]]
+    save_trained(model, config, out)
+    result = {
+        "validation": rows,
+        "chosen": {**asdict(config), "learning_rate": config.learning_rate},
+        "training": {**stats, "wall_seconds": round(train_seconds, 1)},
+        "heldout": {"n": len(heldout), "chrf++": chrf(hyps, refs), "decoding": decodings[0], "ids": [e.id for e in heldout], "generated": hyps},
+        "heldout_by_decoding": {d: {"chrf++": chrf(h, refs), "generated": h} for d, h in by_decoding.items()},
+        "data_examples": len(examples),
+        "data_hash": examples_hash(train),  # the artifact's data hash: `--from-run` checks it against the data here
+
+    }
+    (out / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result
+
+
+def save_trained(model: Any, config: GeneratorConfig, out: Path) -> None:
+    """LoRA: the adapter in bf16 (small enough to travel); full: the merged model."""
+    import torch
+
+    model = model.to("cpu")
+    if config.lora:
+        model.to(torch.bfloat16).save_pretrained(out / "adapter", safe_serialization=True)
+    else:
+        model.save_pretrained(out / "model", safe_serialization=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--examples", type=Path, required=True, help="JSON Lines written by --export-examples")
+    parser.add_argument("--base", required=True, help="base model: packaged alias, local folder or .gguf file")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--max-len", type=int, default=GeneratorConfig.max_len)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--grid", type=Path, help="JSON list of configuration overrides (default: built-in grid)")
+    parser.add_argument("--no-validation", action="store_true", help="train the grid's single configuration on all of train")
+    parser.add_argument("--decodings", default="generated", help="comma list of generated,prompt,plain (held-out; first is the headline)")
+    args = parser.parse_args(argv)
+
+    from models.generator import load_base
+
+    started = time.perf_counter()
+    base, tokenizer = load_base(args.base)
+    grid = json.loads(args.grid.read_text()) if args.grid else DEFAULT_GRID
+    common = GeneratorConfig(base_model=args.base, device=args.device, max_len=args.max_len, batch_size=args.batch_size, checkpoint_every=10_000)
+    args.out.mkdir(parents=True, exist_ok=True)
+    examples = read_examples(args.examples)
+    encode_example(tokenizer, examples[0], common)  # fail early on a bad file
+    decodings = [d.strip() for d in args.decodings.split(",") if d.strip()]
+    sweep(base, tokenizer, examples, args.out, grid=grid, common=common, validate=not args.no_validation, decodings=decodings)
+    print(f"done in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
