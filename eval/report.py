@@ -43,7 +43,8 @@ TEMPLATE = """<!doctype html>
  <div class="card"><div class="v">{% if auto.threshold is not none %}{{ pct(auto.coverage) }}{% else %}–{% endif %}</div><div class="l">auto-answer coverage at precision ≥ {{ auto.target_precision }}</div><div class="n">{% if auto.threshold is not none %}bar {{ num(auto.threshold) }} · precision {{ pct(auto.precision) }} (95% lower bound {{ pct(auto.precision_lower95) }}){% else %}no score reaches the target: every message is handed off{% endif %}</div></div>
 </div>
 <p class="muted">Latency per message: p50 {{ num(lat.total.p50, 0) }} ms, p95 {{ num(lat.total.p95, 0) }} ms (all stages).
- {% if not gen %}{{ r.generation.generator_note }}.{% endif %}</p>
+ {% if not gen %}{{ r.generation.generator_note }}.{% endif %}
+ {% if r.generation.generator_gate %}Generator artifact {{ r.generation.generator_gate.artifact }}: {% if r.generation.generator_gate.served %}served to agents (passes the quality gate){% else %}<b>not served to agents</b>: {{ r.generation.generator_gate.reason }}{% endif %}.{% endif %}</p>
 
 <h2>Auto-answer and retrieval</h2>
 <div class="grid2">

@@ -32,6 +32,7 @@ from webcare import artifacts
 from webcare.auto_answer import candidate_score, top_answer
 from webcare.brands import BrandRuntime
 from webcare.grounding import check_grounding
+from webcare.guard import profile_evidence
 from webcare.services import Services
 from webcare.tone_rules import RULES, tone_violations
 from webcare.types import Draft, Suggestion, SuggestionRequest
@@ -350,7 +351,7 @@ def _item_row(item: EvalItem, suggestion: Suggestion, runtime: BrandRuntime, lan
     if best is not None:
         passage = runtime.store.get(best.sources[0].id)
         top_article = passage.article_id if passage else None
-    evidence = [item.request.message, *(t.text for t in item.request.thread)]
+    evidence = [item.request.message, *(t.text for t in item.request.thread), *profile_evidence(runtime.kb.profile)]
     drafts: dict[str, Any] = {}
     for method in ("retrieval", "generator"):
         draft = _draft_of(suggestion, method)
@@ -420,8 +421,13 @@ def _generation(services: Services, rows: list[dict[str, Any]], brand: str) -> d
             "tone_violation_rate": M.rate([bool(d["violations"]) for _, d in pairs]),
             "tone_violations": {rule: violations.get(rule, 0) for rule in RULES},
         }
+    latest = artifacts.latest(services.settings.artifacts_dir, brand, "generator")
+    if latest is not None:
+        from webcare.generation import quality_bar
+
+        reason = quality_bar(artifacts.read_info(latest).metrics)
+        out["generator_gate"] = {"artifact": latest.name, "served": reason is None, "reason": reason}
     if out["generator"] is None:
-        latest = artifacts.latest(services.settings.artifacts_dir, brand, "generator")
         out["generator_note"] = (
             f"generator artifact {latest.name} exists but the pipeline produced no generator drafts"
             if latest

@@ -39,7 +39,9 @@ def eval_command(
     from webcare.services import build_services
     from webcare.settings import Settings
 
-    settings = Settings()
+    # QA measures the brand's generator artifact even when the quality gate keeps it from serving
+    # (the gate's verdict is in generation.generator_gate)
+    settings = Settings().model_copy(update={"generator_quality_gate": False})
     known = list_brands(settings.kb_dir)
     if brand not in known:
         typer.secho(f"error: unknown brand {brand!r}; known brands: {', '.join(known) or 'none'}", fg=typer.colors.RED, err=True)
