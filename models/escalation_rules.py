@@ -106,8 +106,8 @@ _MEDIA_ENTITY = _rx(
     r"radar", r"kassa", r"opgelicht\?*", r"tros", r"omroep \w+", r"rtl(?: nieuws)?", r"nos", r"telegraaf",
     r"tv(?:-programma)?", r"televisie", r"nieuws", r"tiktok", r"youtube", r"insta(?:gram)?", r"twitter", r"op x",
     r"story", r"social(?: media)?", r"linkedin", r"reddit", r"facebookgroep", r"de groep", r"volgers",
-    r"\w*nieuwsblad", r"\w*(?:krant|blad)(?:je)?", r"blog", r"vlog", r"podcast", r"buurtapp", r"wijkapp", r"nextdoor", r"whatsappgroep\w*",
-    r"buurtgroep\w*", r"omroep\w*", r"(?:de )?media", r"artikel",
+    r"\w*nieuwsblad", r"\w*krant(?:en|je)?", r"(?:dag|week|huis-aan-huis|ochtend|avond|wijk)blad\w*", r"blog", r"vlog", r"podcast", r"buurtapp", r"wijkapp", r"nextdoor", r"whatsappgroep\w*",
+    r"buurtgroep\w*", r"omroep\w*", r"(?:de )?media", r"artikel", r"rtv \w+", r"regionale? (?:omroep|zender|tv)",
 )
 _MEDIA_CUE = _rx(
     r"gemaild", r"gestuurd", r"doorsturen", r"ingelicht", r"gesproken", r"getipt", r"tippen", r"gedeeld",
@@ -117,6 +117,7 @@ _MEDIA_CUE = _rx(
     r"kopie", r"ga (?:ik )?(?:hier|dit)", r"video over maken", r"schrijf\w*", r"post dit overal",
     r"zet (?:ik |het |dit )?(?:\w+ ){0,3}(?:in|op)", r"(?:gaat|komt) (?:\w+ ){0,3}(?:in|op)", r"mensen moeten (?:dit|het) weten", r"iedereen moet (?:dit|het) weten",
     r"tip\w*", r"mail(?:de|en)?", r"contact opgenomen", r"oppakken", r"aandacht aan",
+    r"gezet", r"geplaatst", r"gepost", r"posten", r"gebeld", r"(?:komen|komt) (?:\w+ ){0,2}kijken", r"oproep", r"mijn verhaal",
 )
 _MEDIA_STRONG = _rx(
     r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"\d{1,3}(?:\.\d{3})+ (?:leden|volgers|abonnees)",
@@ -139,7 +140,9 @@ _CHURN_CANCEL = _rx(
     r"alsof ik (?:\S+ )?(?:nog )?(?:een keer|ooit) (?:\w+ ){0,3}bestel", r"(?:ik|wij) (?:bestel|koop)\w* (?:voortaan|vanaf nu|wel) (?:bij|ergens)",
     r"hoef ik jullie (?:ook )?niet meer", r"doei", r"ik ben weg",
     r"(?:ben|word|blijf) (?:ik )?(?:\w+ )?geen (?:lid|klant|abonnee) meer", r"(?:lidmaatschap|abonnement|account) (?:\w+ ){0,3}(?:stopzetten|opzeggen|beëindigen|opheffen)",
-    r"(?:laatste|allerlaatste) (?:aankoop|keer|bestelling) (?:bij|van|hier)", r"(?:ga|stap|ben) (?:ik )?(?:\w+ )?over (?:naar|op)", r"naar de concurrent", r"bij de concurrent",
+    r"(?:laatste|allerlaatste) (?:aankoop|keer|bestelling) (?:bij|van|hier)", r"laatste keer dat ik (?:hier|bij jullie|bij \w+) (?:\w+ ){0,2}(?:koop|bestel|kom|leen)",
+    r"(?:volgende|nieuwe) \w+ (?:haal|koop|bestel|leen) ik (?:\w+ )?(?:bij|ergens)", r"ben ik weg(?: bij)?", r"(?:hoeft|hoef) (?:het|ik het) (?:voor mij )?niet meer",
+    r"(?<=[,.!] )nooit meer[.!]*$", r"(?:ga|stap|ben) (?:ik )?(?:\w+ )?over (?:naar|op)", r"naar de concurrent", r"bij de concurrent",
 )
 # what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
 _CHURN_OBJECT_ONLY = _rx(r"nieuwsbrief\w*", r"mailing\w*", r"notificatie\w*", r"meldingen", r"pushberichten", r"reservering\w*", r"herinnering\w*", r"sms(?:-?je)?s?", r"e-?mails")
@@ -159,7 +162,8 @@ _SAFETY = _rx(
     r"buil", r"hersenschudding", r"(?:heeft|hebben|ben|is|zijn) (?:\w+ ){0,2}(?:gebrand|verbrand|gesneden|bezeerd|geraakt)", r"verbrand\w*",
     r"(?:hangt|hing|hangen) (?:\S+ ){0,3}(?:half )?los",
     r"(?:leuning|trapleuning|tegel|plafondplaat|lamp|stellingkast|boekenkast|kast|rek|trede) (?:\S+ ){0,2}(?:zit|zat|is|hangt|hing|ligt|lag) (?:\S+ )?los", r"(?:valt|viel|vallen|kwam) (?:\w+ )?(?:zo )?naar beneden", r"(?:sist|sissen|siste)",
-    r"vervorm\w*", r"kapot(?:te)? (?:glas|fles|ruit)", r"glas(?:scherven)?", r"knie open", r"spiegelglad",
+    r"vervorm\w*", r"kapot(?:te)? (?:glas|fles|ruit)", r"glas(?:scherven)?", r"(?:kreeg|krijg|kregen|krijgt) (?:\w+ )?(?:een )?(?:stroom|elektrische )?schok",
+    r"(?:spijker|draad\w*|schroef|ijzerdraad|punt) (?:\w+ ){0,4}(?:steekt|stak|steken|staken) (?:\w+ ){0,3}uit", r"(?:steekt|stak) (?:een |\w+ )?(?:spijker|draad\w*|schroef) (?:\w+ ){0,3}uit", r"knie open", r"spiegelglad",
     r"(?:in )?brand(?! ?alarm)", r"rook(?:t|ontwikkeling)?", r"vlam(?:men)?", r"kortsluiting", r"ontplof\w*", r"geëxplodeerd",
     r"smelt\w*", r"oververhit\w*", r"(?:gloei|bloed)heet", r"schok(?:ken)? (?:gekregen|gehad)", r"onder stroom",
     r"draden (?:\w+ )?(?:zichtbaar|bloot|los)", r"stopcontact (?:\w+ )?los", r"nooduitgang\w*", r"(?:bel|belde|belden|bellen|gebeld) (?:\w+ )?112", r"112 (?:gebeld|bellen|erbij)", r"ambulance", r"ehbo",
@@ -171,7 +175,7 @@ _SAFETY = _rx(
     r"scherven", r"aangereden", r"(?:reed|rijdt) (?:\w+ )?met \d+", r"gesmolten", r"zwartgeblakerd", r"gerafeld", r"gleed",
     r"uitglijden", r"lekkage", r"plas water", r"echt link", r"onbekende (?:\w+ ){0,3}(?:chat|bericht)\w*",
 )
-_SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel")
+_SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
 
 _SECURITY = _rx(
     r"gehackt", r"gehacked", r"hacker(?:s)?", r"phishing\w*", r"nep(?:mail|sms|site|bericht|link)\w*", r"lijkt me nep",
@@ -193,7 +197,7 @@ _SECURITY = _rx(
     r"(?:vraagt|vroeg|vragen) (?:\w+ ){0,3}(?:om|naar) (?:mijn |m'n |mn )?(?:inlogcode|wachtwoord|pincode|verificatiecode|bankgegevens|wachtwoorden)",
     r"(?:zegt|zei|beweert) (?:\w+ )?van \w+ te (?:zijn|komen)", r"(?:via|met) een link (?:\w+ ){0,2}(?:betalen|inloggen|bevestigen)",
     r"afzender(?:adres)? (?:\w+ )?(?:is |was |klopt )?(?:vreemd|raar|onbekend|niet)", r"(?:e-?mail|mail|sms|bericht) ['‘\"“]van (?:de |het )?\w+['’\"”]",
-    r"(?:die|dat|wat|welke) ik (?:\w+ )?niet (?:heb |had )?(?:gedaan|besteld|geleend|geplaatst)", r"afgeschreven van (?:mijn|m'n|mn) (?:creditcard|rekening)",
+    r"(?:die|dat|wat|welke) ik (?:\w+ )?niet (?:heb |had )?(?:gedaan|besteld|geleend|geplaatst)", r"(?:die|dat) ik niet ken", r"onbekend (?:afleveradres|adres)", r"afgeschreven van (?:mijn|m'n|mn) (?:creditcard|rekening)",
 )
 _SECURITY_NEG = _rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten")
 
@@ -328,6 +332,7 @@ class ThreadState:
     overlap: float  # max token overlap (Jaccard) between the message and an earlier customer turn
     followup_complaint: str | None = None  # a complaint the customer sent after the agent's last (unsolving) reply
     reported: int = 0  # customer turns that report a problem: complaint words, or the agent answered "we look into it"
+    complaint_after_reply: bool = False  # the customer complained again after an agent reply (the problem came back)
 
 
 _FOLD = str.maketrans("éèêëáàäóòöúùüíï", "eeeeaaaooouuuii")
@@ -348,7 +353,9 @@ def thread_state(thread: Sequence[tuple[str, str]], message: str) -> ThreadState
         i for i in range(len(thread) - 1) if thread[i][0] == "customer" and thread[i + 1][0] == "agent" and _LOOKING_INTO.search(thread[i + 1][1])
     }
     complaints = sum(1 for text in customer if _COMPLAINT.search(text))
-    reported = sum(1 for i, (role, text) in enumerate(thread) if role == "customer" and (_COMPLAINT.search(text) or i in answered_by_deferral))
+    reported = sum(
+        1 for i, (role, text) in enumerate(thread) if role == "customer" and (_COMPLAINT.search(text) or i in answered_by_deferral or _REPEAT_MARK.search(text))
+    )
     last_agent = next((i for i in range(len(thread) - 1, -1, -1) if thread[i][0] == "agent"), None)
     agent_text = thread[last_agent][1] if last_agent is not None else ""
     after = [text for role, text in thread[last_agent + 1 :] if role == "customer"] if last_agent is not None else []
@@ -376,6 +383,8 @@ def thread_state(thread: Sequence[tuple[str, str]], message: str) -> ThreadState
         overlap=round(overlap, 3),
         followup_complaint=next((f"'{_quote(text, 50)}'" for text in after if _COMPLAINT.search(text)), None),
         reported=reported,
+        complaint_after_reply=first_agent is not None
+        and any(role == "customer" and (_COMPLAINT.search(text) or _REPEAT_MARK.search(text)) for role, text in thread[first_agent + 1 :]),
     )
 
 

@@ -16,6 +16,9 @@ Escalation level rule (documented for agents):
   there are two or more reasons;
 * a reason found only by the classifier (no detector matched) with probability < 0.6 counts one
   step lower (never below low);
+* a sarcastic reply (sarcasm score at or above the brand's threshold) in a thread where the customer
+  already came back with the problem after an agent's answer, still not solved, counts as ``repeated`` even when no detector matched ("Goed
+  bezig jongens!" after unanswered complaints): the explanation names the score and the thread;
 * no reason -> ``none``.
 """
 
@@ -161,16 +164,32 @@ def blocked_reasons(thread: Sequence[tuple[str, str]], state: ThreadState | None
     return frozenset()
 
 
+def open_problem(thread: Sequence[tuple[str, str]], state: ThreadState | None) -> bool:
+    """The customer reported a problem, the agent answered, the customer came back with it, and the
+    agent's last answer did not solve it."""
+    return bool(thread) and state is not None and state.complaint_after_reply and not state.last_agent_resolves
+
+
 def combine_escalation(
     rule_hits: Sequence[RuleHit],
     scores: FlagScores | None,
     thresholds: dict[str, float] | None,
     blocked: frozenset[str] = frozenset(),
+    *,
+    sarcasm_threshold: float | None = None,
+    unsolved_thread: bool = False,
 ) -> tuple[list[str], list[str], str]:
-    """Reasons (vocabulary order), one explanation per reason, and the level (see module doc)."""
+    """Reasons (vocabulary order), one explanation per reason, and the level (see module doc).
+    ``unsolved_thread``: :func:`open_problem` of the message's thread; with ``sarcasm_threshold`` a
+    sarcastic reply there counts as ``repeated``."""
     found: dict[str, tuple[str, int]] = {}
     for hit in rule_hits:
         found.setdefault(hit.reason, (f"{hit.reason}: {hit.explanation} (rule)", SEVERITY[hit.reason]))
+    if scores is not None and sarcasm_threshold is not None and unsolved_thread and scores.sarcasm >= sarcasm_threshold:
+        found.setdefault(
+            "repeated",
+            (f"repeated: sarcastic reply (sarcasm score {scores.sarcasm:.2f}) to a problem reported earlier in the thread and not solved", SEVERITY["repeated"]),
+        )
     # classifier-found reasons count only when the "any escalation" head agrees (keeps precision up)
     if scores is not None and thresholds and scores.escalation_any >= thresholds.get("any", 1.01):
         for reason in REASONS:
@@ -234,7 +253,9 @@ class FlagScorer:
         if self.classifier is not None and embedder is not None:
             scores = self._classify(text, thread, [h.reason for h in hits], state, embedder, message_vector)
         thresholds = self.classifier.thresholds if self.classifier else None
-        reasons, explanations, level = combine_escalation(hits, scores, thresholds, blocked_reasons(thread, state))
+        reasons, explanations, level = combine_escalation(
+            hits, scores, thresholds, blocked_reasons(thread, state), sarcasm_threshold=self.sarcasm_threshold, unsolved_thread=open_problem(thread, state)
+        )
         escalation = EscalationFlag(value=bool(reasons), level=level, reasons=reasons, explanations=explanations)  # type: ignore[arg-type]
         if scores is None:
             return FlagResult(None, None, escalation)

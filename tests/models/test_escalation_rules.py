@@ -74,6 +74,9 @@ def test_each_detector_fires_with_an_explanation(reason: str, message: str) -> N
         "Die kitten op jullie poster is zo schattig",
         "Hoe zeg ik de nieuwsbrief op? Ik krijg hem dubbel",
         "Voltera chat: 'Je bent nummer 112 in de wachtrij'",
+        "waarom is mijn document weg? heb t op het bureaublad gezet van de pc in de bieb",
+        "Is er een EHBO-cursus in de bieb? Ik zag een poster",
+        "Dit mag nooit meer gebeuren met de printer, maar verder alles prima",
     ],
 )
 def test_hard_negatives_stay_silent(message: str) -> None:
@@ -159,6 +162,13 @@ def test_obfuscated_slur_is_quoted_as_written() -> None:
         ("security", "Er is ingelogd op mijn bieb-account vanuit een ander land"),
         ("security", "Iemand zegt van jullie te zijn en vraagt om mijn inlogcode"),
         ("legal", "Hierbij stel ik u in gebreke: binnen 14 dagen repareren, anders ontbind ik de koopovereenkomst"),
+        ("media", "Heb RTV Rivierland gebeld, ze komen morgen kijken"),
+        ("media", "Ik heb de hele chat op Reddit gezet"),
+        ("churn", "Laatste keer dat ik hier iets koop. Volgende tv haal ik gewoon bij MediaMarkt"),
+        ("churn", "kkrbedrijf, nooit meer"),
+        ("safety", "Mijn kind kreeg een schok van de nieuwe lamp"),
+        ("safety", "In de kinderhoek steekt een spijker uit de bank"),
+        ("security", "In mijn account staat een bestelling naar een adres dat ik niet ken"),
     ],
 )
 def test_broader_phrasings_are_found(reason: str, message: str) -> None:
@@ -179,3 +189,23 @@ def test_repeated_when_the_agent_promised_and_the_customer_comes_back() -> None:
     assert "repeated" in reasons("vandaag binnen, wéér de verkeerde kleur", thread=thread2)  # accents folded
     assert "repeated" not in reasons("Top, hij is binnen en werkt weer, dank je!", thread=thread2)
     assert "repeated" not in reasons("Super, dank je wel!", thread=[("customer", "wat kost een pas?"), ("agent", "Hoi! €3,50. ^AB")])
+
+
+def test_sarcastic_reply_to_an_unsolved_problem_counts_as_repeated() -> None:
+    from models.escalation_rules import thread_state
+    from models.flag_classifier import FlagScores, combine_escalation, open_problem
+
+    came_back = [
+        ("customer", "Mijn retour is nog niet terugbetaald"),
+        ("agent", "Hoi! Ik zie dat het in behandeling is. ^SV"),
+        ("customer", "Het is al 21 dagen... dat zei ik net"),
+        ("agent", "Ik zet het nogmaals door. ^SV"),
+    ]
+    solved = [("customer", "Mijn retour is nog niet terugbetaald"), ("agent", "Hoi! Het bedrag is vandaag teruggestort. ^SV")]
+    message = "Bedankt hoor, echt top geholpen zo."
+    scores = FlagScores(sarcasm=0.8, sentiment={"negative": 0.8, "neutral": 0.1, "positive": 0.1}, escalation_any=0.0, reasons={})
+    assert open_problem(came_back, thread_state(came_back, message)) and not open_problem(solved, thread_state(solved, message))
+    reasons, explanations, _ = combine_escalation([], scores, {}, sarcasm_threshold=0.5, unsolved_thread=True)
+    assert reasons == ["repeated"] and "sarcas" in explanations[0]
+    assert combine_escalation([], scores, {}, sarcasm_threshold=0.9, unsolved_thread=True)[0] == []  # not sarcastic enough
+    assert combine_escalation([], scores, {}, sarcasm_threshold=0.5, unsolved_thread=False)[0] == []  # solved thread
