@@ -56,11 +56,11 @@ def generate_batch(
     *,
     max_len: int,
     batch_size: int = 48,
-    decoding: str = "generated",
+    decoding: str = "prompt",
 ) -> list[str]:
     """Greedy replies (same stop strings as ReplyGenerator), batched with left padding. ``decoding``:
-    "generated" (repetition penalty over the generated tokens only, as served), "prompt" (transformers'
-    repetition_penalty, which also counts the prompt) or "plain" (none)."""
+    "prompt" (transformers' repetition_penalty, which also counts the prompt: as served), "generated"
+    (the penalty over generated tokens only) or "plain" (none)."""
     import torch
     from transformers import LogitsProcessorList
 
@@ -124,7 +124,7 @@ def sweep(
     grid: Sequence[dict[str, Any]] = DEFAULT_GRID,
     common: GeneratorConfig | None = None,
     validate: bool = True,
-    decodings: Sequence[str] = ("generated",),
+    decodings: Sequence[str] = ("prompt",),
     echo: Any = print,
 ) -> dict[str, Any]:
     """``validate=False`` with a one-configuration grid: train it on the whole train split directly.
@@ -191,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--grid", type=Path, help="JSON list of configuration overrides (default: built-in grid)")
     parser.add_argument("--no-validation", action="store_true", help="train the grid's single configuration on all of train")
-    parser.add_argument("--decodings", default="generated", help="comma list of generated,prompt,plain (held-out; first is the headline)")
+    parser.add_argument("--decodings", default="prompt", help="comma list of prompt,generated,plain (held-out; first is the headline)")
     args = parser.parse_args(argv)
 
     from models.generator import load_base
