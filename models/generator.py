@@ -121,6 +121,31 @@ class GeneratedRepetitionPenalty:
         return scores.scatter(1, generated, picked)
 
 
+class SourceCopyBias:
+    """A pointer-style copy bias: when the last ``context`` generated tokens also occur in the prompt
+    (the sources, the message), the tokens that follow them there get ``bonus`` added to their logits.
+    Nudges a small model to reuse the brand's own wording and facts instead of inventing words."""
+
+    def __init__(self, prompt: Sequence[int], prompt_len: int, bonus: float, context: int = 2) -> None:
+        self.prompt_len = prompt_len
+        self.bonus = bonus
+        self.context = context
+        self.next_after: dict[tuple[int, ...], list[int]] = {}
+        for i in range(context, len(prompt)):
+            followers = self.next_after.setdefault(tuple(prompt[i - context : i]), [])
+            if prompt[i] not in followers:
+                followers.append(prompt[i])
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if input_ids.shape[1] - self.prompt_len < self.context or self.bonus == 0.0:
+            return scores
+        for row in range(input_ids.shape[0]):
+            followers = self.next_after.get(tuple(input_ids[row, -self.context :].tolist()))
+            if followers:
+                scores[row, followers] += self.bonus
+        return scores
+
+
 class _StopOnStrings:
     """Stops a sequence once its generated tail contains a stop string (works with any tokenizer,
     unlike transformers' ``stop_strings`` which needs a byte-level vocabulary)."""
@@ -144,15 +169,20 @@ class _StopOnStrings:
 class ReplyGenerator:
     """A brand's fine-tuned generator. Thread-safe (one generation at a time per model)."""
 
-    def __init__(self, model: Any, tokenizer: Any, *, artifact: Path | None = None, version: str = "") -> None:
+    def __init__(
+        self, model: Any, tokenizer: Any, *, artifact: Path | None = None, version: str = "", copy_bias: float = 0.0
+    ) -> None:
         self.model = model.eval()
+        self.copy_bias = copy_bias
         self.tokenizer = tokenizer
         self.artifact = artifact
         self.version = version
         self._lock = threading.Lock()
 
     @classmethod
-    def from_artifact(cls, path: Path, *, base_cache: Path | None = None, dtype: str = "float32") -> ReplyGenerator:
+    def from_artifact(
+        cls, path: Path, *, base_cache: Path | None = None, dtype: str = "float32", copy_bias: float = 0.0
+    ) -> ReplyGenerator:
         """Load a ``generator`` artifact: ``model/`` (merged weights) or ``adapter/`` (LoRA over the base)."""
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -171,7 +201,7 @@ class ReplyGenerator:
             raise ModelNotAvailableError(f"generator artifact {path} has neither {MODEL_DIR}/ nor {ADAPTER_DIR}/")
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        return cls(model, tokenizer, artifact=path, version=info.get("version", path.name))
+        return cls(model, tokenizer, artifact=path, version=info.get("version", path.name), copy_bias=copy_bias)
 
     def prompt_ids(self, messages: Sequence[dict[str, str]]) -> list[int]:
         return list(
@@ -190,9 +220,10 @@ class ReplyGenerator:
     ) -> list[Generation]:
         """``n`` replies for one chat prompt: the first greedy, the others sampled (distinct drafts)."""
         import torch
-        from transformers import StoppingCriteriaList
+        from transformers import LogitsProcessorList, StoppingCriteriaList
 
-        ids = torch.tensor([self.prompt_ids(messages)], dtype=torch.long)
+        prompt = self.prompt_ids(messages)
+        ids = torch.tensor([prompt], dtype=torch.long)
         eos = [i for i in {self.tokenizer.eos_token_id, self.tokenizer.convert_tokens_to_ids("<|im_end|>")} if isinstance(i, int) and i >= 0]
         common: dict[str, Any] = {
             "max_new_tokens": max_new_tokens,
@@ -202,6 +233,8 @@ class ReplyGenerator:
             "stopping_criteria": StoppingCriteriaList([_StopOnStrings(self.tokenizer, ids.shape[1])]),
             "repetition_penalty": REPETITION_PENALTY,
         }
+        if self.copy_bias:
+            common["logits_processor"] = LogitsProcessorList([SourceCopyBias(prompt, ids.shape[1], self.copy_bias)])
         results: list[Generation] = []
         with self._lock, torch.inference_mode():
             start = time.perf_counter()

@@ -86,7 +86,9 @@ class GenerationService:
             if current is None or current[0] != path:
                 log.info("brand %s: loading generator artifact %s", brand, path)
                 dtype = self.settings.generator_dtype
-                generator = ReplyGenerator.from_artifact(path, base_cache=self.settings.data_dir / "base_models", dtype=dtype)
+                generator = ReplyGenerator.from_artifact(
+                    path, base_cache=self.settings.data_dir / "base_models", dtype=dtype, copy_bias=self.settings.generator_copy_bias
+                )
                 current = (path, generator)
                 self._loaded[brand] = current
             return current[1]

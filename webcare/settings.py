@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         description="Generator weights on CPU. bench/generator_latency.py: 60 tokens in 2.9 s (bf16) vs 4.3 s (fp32) "
         "with the same greedy text; dynamic int8 took 1.5 s but degenerated, so it is not offered.",
     )
+    generator_copy_bias: float = Field(
+        0.0,
+        ge=0.0,
+        le=20.0,
+        description="Logit bonus for continuing a phrase of the sources/message (models.generator.SourceCopyBias); 0 = off.",
+    )
     generator_max_new_tokens: int = Field(200, ge=16, le=1024, description="Cap; lower per channel limit.")
     auto_answer_threshold: float = Field(0.75, ge=0.0, le=1.0)
 

@@ -21,3 +21,15 @@ def test_prompt_tokens_are_not_penalised_generated_ones_are() -> None:
 def test_nothing_generated_yet_changes_nothing() -> None:
     scores = torch.randn(1, 5)
     assert torch.equal(GeneratedRepetitionPenalty(prompt_len=3)(torch.tensor([[1, 2, 3]]), scores.clone()), scores)
+
+
+def test_copy_bias_favours_the_token_that_follows_in_the_sources() -> None:
+    from models.generator import SourceCopyBias
+
+    prompt = [5, 6, 7, 8, 6, 7, 9]  # after (6, 7) the sources continue with 8 and 9
+    bias = SourceCopyBias(prompt, prompt_len=len(prompt), bonus=3.0)
+    scores = torch.zeros(1, 12)
+    out = bias(torch.tensor([[*prompt, 6, 7]]), scores.clone())
+    assert out[0, 8] == 3.0 and out[0, 9] == 3.0 and out[0].sum() == 6.0
+    assert torch.equal(bias(torch.tensor([[*prompt, 6]]), scores.clone()), scores)  # too little generated yet
+    assert torch.equal(bias(torch.tensor([[*prompt, 1, 2]]), scores.clone()), scores)  # no match in the sources
