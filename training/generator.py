@@ -457,7 +457,8 @@ def write_artifact(
         metrics: dict[str, Any] = {"training": stats, **(extra_metrics or {})}
         if evaluate and test:
             merged = model.merge_and_unload() if config.lora else model
-            generator = ReplyGenerator(merged.to("cpu"), tokenizer, version=version)
+            # decoded as served (the same copy bias), so the recorded metrics are what the quality gate should see
+            generator = ReplyGenerator(merged.to("cpu"), tokenizer, version=version, copy_bias=settings.generator_copy_bias)
             with torch.inference_mode():
                 metrics["heldout"] = evaluate_generator(
                     generator, kb, test, retriever=retriever, limit=config.eval_limit, progress=progress

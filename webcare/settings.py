@@ -62,10 +62,12 @@ class Settings(BaseSettings):
         "with the same greedy text; dynamic int8 took 1.5 s but degenerated, so it is not offered.",
     )
     generator_copy_bias: float = Field(
-        0.0,
+        3.0,
         ge=0.0,
         le=20.0,
-        description="Logit bonus for continuing a phrase of the sources/message (models.generator.SourceCopyBias); 0 = off.",
+        description="Logit bonus for continuing a phrase of the sources/message (models.generator.SourceCopyBias); 0 = off. "
+        "Measured on 40 held-out replies per demo brand (GPU-trained LoRA): 3.0 lifted chrF++ 23.0 -> 23.7 (bieb) and "
+        "22.3 -> 23.6 (shop), grounded 72% -> 82% / 80%.",
     )
     generator_max_new_tokens: int = Field(200, ge=16, le=1024, description="Cap; lower per channel limit.")
     auto_answer_threshold: float = Field(0.75, ge=0.0, le=1.0)
