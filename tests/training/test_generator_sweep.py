@@ -59,3 +59,29 @@ def test_sweep_without_validation_trains_the_one_configuration(tiny, bieb_exampl
     assert result["validation"] == [] and result["chosen"]["lora_r"] == 4
     assert set(result["heldout_by_decoding"]) == {"generated", "plain"}
     assert result["heldout"]["generated"] == result["heldout_by_decoding"]["generated"]["generated"]
+
+
+def test_from_run_packages_the_sweep_and_refuses_other_data(tiny, bieb_kb, bieb_examples, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from tests.training.conftest import save_tiny_base
+    from training.generator import package_run
+    from webcare.artifacts import read_info
+
+    tokenizer, make = tiny
+    base_dir = save_tiny_base(tmp_path / "base", make(), tokenizer)
+    train, test = bieb_examples
+    run_dir = tmp_path / "run"
+    sweep(make(), tokenizer, [*train, *test[:2]], run_dir, grid=[{"lora": True, "lora_r": 4}], common=COMMON,
+          validate=False, echo=lambda _: None)
+    s = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    path = package_run(bieb_kb, s, hash_embedder, run_dir, base_model=str(base_dir), eval_limit=2, progress=False, echo=lambda _: None)
+    info = read_info(path)
+    assert info.kind == "generator" and info.hyperparameters["lora_r"] == 4 and info.base_model == str(base_dir)
+    assert info.metrics["heldout"]["n"] == 2 and "retrieval_baseline_chrf++" in info.metrics["heldout"]
+    assert (path / "adapter" / "adapter_model.safetensors").is_file()
+
+    result = json.loads((run_dir / "result.json").read_text())
+    (run_dir / "result.json").write_text(json.dumps({**result, "data_hash": "0" * 16}))
+    with pytest.raises(ValueError, match="other examples"):
+        package_run(bieb_kb, s, hash_embedder, run_dir, base_model=str(base_dir), eval_limit=2, progress=False)
