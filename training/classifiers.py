@@ -72,6 +72,8 @@ class Prepared:
     dense: np.ndarray
     rule_reasons: list[list[str]]
     rule_hits: list[list[Any]]
+    blocked: list[frozenset[str]]  # reasons the thread rules out (models.flag_classifier.blocked_reasons)
+    open_problems: list[bool]  # the thread shows an unsolved problem (models.flag_classifier.open_problem)
 
 
 def rules_for(kb: BrandKB) -> EscalationRules:
@@ -81,7 +83,7 @@ def rules_for(kb: BrandKB) -> EscalationRules:
 
 def prepare(items: Sequence[LabelledMessage], kb: BrandKB, rules: EscalationRules, embedder: Embedder, *, progress: bool) -> Prepared:
     """Detector hits, cue features and embeddings (message + thread) for each labelled message."""
-    masked, contexts, cues, reasons, hits = [], [], [], [], []
+    masked, contexts, cues, reasons, hits, blocked, open_problems = [], [], [], [], [], [], []
     for m in tqdm(items, desc="features", unit="msg", disable=not progress):
         text = normalise(m.message)
         thread = [(t.role, t.text) for t in m.thread]
@@ -92,12 +94,14 @@ def prepare(items: Sequence[LabelledMessage], kb: BrandKB, rules: EscalationRule
         cues.append(cue_features(text, thread, reasons[-1], state))
         masked.append(rules.pii.mask(text))
         contexts.append(context_text(thread))
+        blocked.append(blocked_reasons(thread, state))
+        open_problems.append(open_problem(thread, state))
     msg_vecs = embedder.encode(masked, progress=progress)
     with_ctx = [i for i, c in enumerate(contexts) if c]
     ctx_vecs = embedder.encode([contexts[i] for i in with_ctx], progress=progress)
     ctx_by_index = {i: ctx_vecs[j] for j, i in enumerate(with_ctx)}
     dense = np.stack([dense_features(cues[i], msg_vecs[i], ctx_by_index.get(i)) for i in range(len(items))])
-    return Prepared(list(items), masked, dense, reasons, hits)
+    return Prepared(list(items), masked, dense, reasons, hits, blocked, open_problems)
 
 
 def _lr(c: float, *, balanced: bool = True):  # type: ignore[no-untyped-def]
@@ -206,9 +210,7 @@ def fit(train: Prepared, hyper: Hyper, *, progress: bool = False) -> tuple[dict[
     if hyper.any_with_rules:
         forced = np.array([bool(r) for r in train.rule_reasons], dtype=bool)
         adds = np.zeros(len(y_any), dtype=bool)
-        for i, m in enumerate(train.items):
-            thread = [(t.role, t.text) for t in m.thread]
-            blocked = blocked_reasons(thread, thread_state(thread, normalise(m.message)) if thread else None)
+        for i, blocked in enumerate(train.blocked):
             adds[i] = any(
                 oof[r][i] >= thresholds[r] and r not in blocked and r not in train.rule_reasons[i] for r in REASONS
             )
@@ -268,13 +270,9 @@ def evaluate(clf: FlagClassifier, test: Prepared, *, sarcasm_threshold: float) -
         "confusion": {g: {p: sum(1 for a, b in zip(gold_sent, pred_sent, strict=True) if a == g and b == p) for p in SENTIMENTS} for g in SENTIMENTS},
     }
     combined = []
-    for m, hits, s in zip(test.items, test.rule_hits, scores, strict=True):
-        thread = [(t.role, t.text) for t in m.thread]
-        state = thread_state(thread, normalise(m.message)) if thread else None
+    for hits, s, blocked, unsolved in zip(test.rule_hits, scores, test.blocked, test.open_problems, strict=True):
         combined.append(
-            combine_escalation(
-                hits, s, clf.thresholds, blocked_reasons(thread, state), sarcasm_threshold=sarcasm_threshold, unsolved_thread=open_problem(thread, state)
-            )[0]
+            combine_escalation(hits, s, clf.thresholds, blocked, sarcasm_threshold=sarcasm_threshold, unsolved_thread=unsolved)[0]
         )
     gold_reasons = [m.escalation.reasons for m in test.items]
     metrics["escalation"] = _prf([bool(r) for r in combined], [bool(g) for g in gold_reasons])
