@@ -92,6 +92,13 @@ def max_new_tokens_for(limit_chars: int | None, *, cap: int = 200, floor: int = 
     return max(floor, min(cap, int(limit_chars / 3.2)))
 
 
+def cut_at_stop(text: str) -> str:
+    """A decoded reply up to its first stop string, stripped."""
+    for stop in STOP_STRINGS:
+        text = text.split(stop)[0]
+    return text.strip()
+
+
 @dataclass
 class Generation:
     text: str
@@ -257,9 +264,7 @@ class ReplyGenerator:
 
     def _decode(self, row: Any, prompt_len: int, seconds: float) -> Generation:
         new = row[prompt_len:]
-        text = self.tokenizer.decode(new, skip_special_tokens=True)
-        for stop in STOP_STRINGS:
-            text = text.split(stop)[0]
+        text = cut_at_stop(self.tokenizer.decode(new, skip_special_tokens=True))
         pad = self.tokenizer.pad_token_id
         tokens = int(sum(1 for t in new.tolist() if t != pad))
-        return Generation(text=text.strip(), tokens=tokens, seconds=seconds)
+        return Generation(text=text, tokens=tokens, seconds=seconds)

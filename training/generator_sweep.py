@@ -64,7 +64,7 @@ def generate_batch(
     import torch
     from transformers import LogitsProcessorList
 
-    from models.generator import REPETITION_PENALTY, STOP_STRINGS, GeneratedRepetitionPenalty, max_new_tokens_for
+    from models.generator import REPETITION_PENALTY, GeneratedRepetitionPenalty, cut_at_stop, max_new_tokens_for
     from training.generator import end_token, fit_prompt, prompt_ids
 
     device = next(model.parameters()).device
@@ -96,17 +96,15 @@ def generate_batch(
                     eos_token_id=eos, pad_token_id=pad, use_cache=True, **extra,
                 )
             for row, i in enumerate(chunk):
-                text = tokenizer.decode(gen[row, width:], skip_special_tokens=True)
-                for stop in STOP_STRINGS:
-                    text = text.split(stop)[0]
-                out[i] = text.strip()
+                out[i] = cut_at_stop(tokenizer.decode(gen[row, width:], skip_special_tokens=True))
     return [out[i] for i in range(len(examples))]
 
 
 def chrf(hyps: Sequence[str], refs: Sequence[str]) -> float:
-    from sacrebleu.metrics import CHRF
+    """eval.metrics' corpus chrF++, rounded for the result file."""
+    from eval.metrics import chrf as corpus_chrf
 
-    return round(CHRF(word_order=2).corpus_score(list(hyps), [list(refs)]).score, 2)
+    return round(corpus_chrf(hyps, refs) or 0.0, 2)
 
 
 def train_one(base: Any, tokenizer: Any, examples: Sequence[GenExample], config: GeneratorConfig, run_dir: Path) -> tuple[Any, dict[str, Any]]:
@@ -164,7 +162,6 @@ def sweep(
         "heldout_by_decoding": {d: {"chrf++": chrf(h, refs), "generated": h} for d, h in by_decoding.items()},
         "data_examples": len(examples),
         "data_hash": examples_hash(train),  # the artifact's data hash: `--from-run` checks it against the data here
-
     }
     (out / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
