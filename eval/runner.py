@@ -423,9 +423,9 @@ def _generation(services: Services, rows: list[dict[str, Any]], brand: str) -> d
         }
     latest = artifacts.latest(services.settings.artifacts_dir, brand, "generator")
     if latest is not None:
-        from webcare.generation import quality_bar
+        from webcare.generation import gate_reason
 
-        reason = quality_bar(artifacts.read_info(latest).metrics)
+        reason = gate_reason(latest, services.settings)
         out["generator_gate"] = {"artifact": latest.name, "served": reason is None, "reason": reason}
     if out["generator"] is None:
         out["generator_note"] = (

@@ -119,15 +119,10 @@ def train_generator_cmd(
 
 
 def _report_serving(brand: str, path: Path, settings: Settings, seconds: float) -> None:
-    from webcare.artifacts import read_info
-    from webcare.generation import quality_bar
+    from webcare.generation import gate_reason
 
     typer.echo(f"{brand}: generator artifact {path} ({seconds:.0f} s)")
-    reason = None
-    if settings.generator_quality_gate:
-        reason = quality_bar(
-            read_info(path).metrics, min_dutch=settings.generator_min_dutch_rate, min_grounded=settings.generator_min_grounded_rate
-        )
+    reason = gate_reason(path, settings) if settings.generator_quality_gate else None
     if reason:
         typer.echo(f"{brand}: NOT served: {reason}; the retrieval drafts stay (WEBCARE_GENERATOR_QUALITY_GATE=false serves it anyway)")
     else:

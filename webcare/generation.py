@@ -41,6 +41,14 @@ def quality_bar(metrics: dict[str, Any], *, min_dutch: float = 0.95, min_grounde
     return None
 
 
+def gate_reason(path: Path, settings: Settings) -> str | None:
+    """The quality gate's verdict on a generator artifact with the settings' bars (None: it may serve).
+    Whether the gate is on (``generator_quality_gate``) is the caller's business."""
+    return quality_bar(
+        read_info(path).metrics, min_dutch=settings.generator_min_dutch_rate, min_grounded=settings.generator_min_grounded_rate
+    )
+
+
 class GenerationService:
     """Loads each brand's latest generator artifact on first use (and again when a newer one appears)."""
 
@@ -63,11 +71,7 @@ class GenerationService:
         if not self.settings.generator_quality_gate:
             return None
         if path not in self._verdicts:
-            reason = quality_bar(
-                read_info(path).metrics,
-                min_dutch=self.settings.generator_min_dutch_rate,
-                min_grounded=self.settings.generator_min_grounded_rate,
-            )
+            reason = gate_reason(path, self.settings)
             if reason:
                 log.warning("generator artifact %s held back by the quality gate: %s", path.name, reason)
             self._verdicts[path] = reason
