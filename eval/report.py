@@ -177,7 +177,7 @@ def _pct(value: float | None) -> str:
 
 
 def render_report(result: dict[str, Any], timings: dict[str, list[float]]) -> str:
-    from webcare.tone_rules import RULES
+    from webcare.guard import GUARD_RULES as RULES
 
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     env.globals.update(num=_num, pct=_pct)

@@ -8,7 +8,6 @@ so a held-out answer can never retrieve itself.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from collections import Counter, defaultdict
@@ -32,9 +31,9 @@ from webcare import artifacts
 from webcare.auto_answer import candidate_score, top_answer
 from webcare.brands import BrandRuntime
 from webcare.grounding import check_grounding
-from webcare.guard import profile_evidence
+from webcare.guard import GUARD_RULES, draft_violations, guard_context
+from webcare.jsonl import Utf8Error, decode_utf8, describe_errors, json_lines
 from webcare.services import Services
-from webcare.tone_rules import RULES, tone_violations
 from webcare.types import Draft, Suggestion, SuggestionRequest
 
 MODES: tuple[RetrievalMode, ...] = ("dense", "bm25", "hybrid")
@@ -107,18 +106,15 @@ def load_set(path: Path, brand: str) -> EvalSet:
     if not path.is_file():
         raise EvalSetError(f"{path}: file does not exist")
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise EvalSetError(f"{path}: not valid UTF-8; save it as UTF-8") from exc
+        text = decode_utf8(path.read_bytes(), path)
+    except Utf8Error as exc:
+        raise EvalSetError(str(exc)) from exc
     items: list[EvalItem] = []
     labelled: list[EvalItem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalSetError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
+    for line in json_lines(text):
+        number, data = line.number, line.data
+        if line.error is not None:
+            raise EvalSetError(f"{path}:{number}: {line.error}")
         if not isinstance(data, dict):
             raise EvalSetError(f"{path}:{number}: each line must be a JSON object")
         data.setdefault("brand", brand)
@@ -130,8 +126,7 @@ def load_set(path: Path, brand: str) -> EvalSet:
         try:
             request = SuggestionRequest.model_validate({k: v for k, v in data.items() if k in _REQUEST_FIELDS})
         except ValidationError as exc:
-            detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise EvalSetError(f"{path}:{number}: {detail}") from exc
+            raise EvalSetError(f"{path}:{number}: {describe_errors(exc.errors())}") from exc
         labels = data.get("labels")
         if labels is not None:
             labels = _check_labels(labels, f"{path}:{number}")
@@ -351,22 +346,17 @@ def _item_row(item: EvalItem, suggestion: Suggestion, runtime: BrandRuntime, lan
     if best is not None:
         passage = runtime.store.get(best.sources[0].id)
         top_article = passage.article_id if passage else None
-    evidence = [item.request.message, *(t.text for t in item.request.thread), *profile_evidence(runtime.kb.profile)]
     drafts: dict[str, Any] = {}
     for method in ("retrieval", "generator"):
         draft = _draft_of(suggestion, method)
         if draft is None:
             continue
-        texts = list(evidence)
-        for s in draft.sources:
-            passage = runtime.store.get(s.id)
-            if passage is not None:
-                texts += [passage.text, passage.content]
-        grounding = check_grounding(draft.text, texts)
+        ctx = guard_context(draft, runtime, item.request)  # the serving guard's own evidence and rules
+        grounding = check_grounding(draft.text, ctx.evidence())
         drafts[method] = {
             "text": draft.text,
             "invented": [f.raw for f in grounding.invented],
-            "violations": tone_violations(draft.text, runtime.kb.profile, item.request.channel),
+            "violations": draft_violations(draft.text, ctx),
             "sources": _sources_view(runtime, draft),
         }
     return {
@@ -419,7 +409,7 @@ def _generation(services: Services, rows: list[dict[str, Any]], brand: str) -> d
             "dutch_rate": M.rate([language.detect(h).language == profile_language for h in hyps]),
             "grounded_rate": M.rate([not d["invented"] for _, d in pairs]),
             "tone_violation_rate": M.rate([bool(d["violations"]) for _, d in pairs]),
-            "tone_violations": {rule: violations.get(rule, 0) for rule in RULES},
+            "tone_violations": {rule: violations.get(rule, 0) for rule in GUARD_RULES},
         }
     latest = artifacts.latest(services.settings.artifacts_dir, brand, "generator")
     if latest is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from retrieval.kb_schema import Article, BrandProfile, CannedAnswer, LabelledMessage, PastAnswer
+from webcare.jsonl import Utf8Error, decode_utf8, json_lines
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -122,12 +122,10 @@ def _read_text(path: Path, problems: list[KBProblem]) -> str | None:
     if not path.is_file():
         problems.append(KBProblem(path, None, "file is missing"))
         return None
-    raw = path.read_bytes()
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(KBProblem(path, line, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8"))
+        return decode_utf8(path.read_bytes(), path)
+    except Utf8Error as exc:
+        problems.append(KBProblem(path, exc.line, str(exc).removeprefix(f"{path}: ")))
         return None
 
 
@@ -170,19 +168,15 @@ def _load_jsonl_models(path: Path, model: type[M], problems: list[KBProblem]) ->
     if text is None:
         return []
     out: list[tuple[int, M]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for line in json_lines(text):
+        if line.error is not None:
+            problems.append(KBProblem(path, line.number, line.error))
             continue
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(KBProblem(path, number, f"invalid JSON at column {exc.colno}: {exc.msg}"))
-            continue
-        try:
-            out.append((number, model.model_validate(data)))
+            out.append((line.number, model.model_validate(line.data)))
         except ValidationError as exc:
             for err in exc.errors():
-                problems.append(KBProblem(path, number, _describe(err)))
+                problems.append(KBProblem(path, line.number, _describe(err)))
     return out
 
 

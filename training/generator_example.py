@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from webcare.hashing import data_hash
+from webcare.jsonl import decode_utf8, json_lines
 
 
 @dataclass
@@ -43,14 +44,13 @@ def write_examples(path: Path, examples: Iterable[GenExample]) -> int:
 
 def read_examples(path: Path) -> list[GenExample]:
     out: list[GenExample] = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                out.append(GenExample(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: not a generator example ({exc})") from exc
+    for line in json_lines(decode_utf8(path.read_bytes(), path)):
+        try:
+            if line.error is not None:
+                raise ValueError(line.error)
+            out.append(GenExample(**line.data))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}:{line.number}: not a generator example ({exc})") from exc
     return out
 
 

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from retrieval.kb_loader import KBValidationError, UnknownBrandError, list_brands, load_brand
 from retrieval.store import StoreError
 from webcare.cli_train import train_app
+from webcare.jsonl import Utf8Error, decode_utf8, describe_errors, json_lines
 from webcare.pipeline import InputTooLargeError
 from webcare.services import Services, build_services
 from webcare.settings import Settings
@@ -169,7 +170,7 @@ def suggest(
         request = SuggestionRequest(brand=brand, channel=channel, message=message)
         suggestion = services.pipeline.suggest(request)
     except ValidationError as exc:
-        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        _fail(describe_errors(exc.errors()))
     except (UnknownBrandError, InputTooLargeError, KBValidationError, StoreError) as exc:
         _fail(str(exc))
     if as_json:
@@ -181,34 +182,20 @@ def suggest(
 def _suggest_batch(input_file: Path, output_file: Path | None) -> None:
     if not input_file.is_file():
         _fail(f"input file {input_file} does not exist")
-    raw = input_file.read_bytes()
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_line = raw[: exc.start].count(b"\n") + 1
-        _fail(f"{input_file} is not valid UTF-8 (line {bad_line}); save it as UTF-8")
-    lines = [line for line in text.splitlines() if line.strip()]
+        text = decode_utf8(input_file.read_bytes(), input_file)
+    except Utf8Error as exc:
+        _fail(str(exc))
+    lines = list(json_lines(text))
     services = _services()
     out = output_file.open("w", encoding="utf-8") if output_file else sys.stdout
     failures = 0
     try:
-        for number, line in enumerate(tqdm(lines, desc="suggestions", unit="msg", disable=output_file is None), start=1):
-            record: dict[str, Any]
-            line_id: Any = number
-            try:
-                data = json.loads(line)
-                if not isinstance(data, dict):
-                    raise ValueError("each line must be a JSON object")
-                line_id = data.pop("id", number)
-                suggestion = services.pipeline.suggest(SuggestionRequest.model_validate(data))
-                record = {"id": line_id, **suggestion.model_dump(mode="json")}
-            except json.JSONDecodeError as exc:
-                record = _error_record(line_id, "malformed_json", f"line {number}: {exc.msg}")
-            except ValidationError as exc:
-                detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                record = _error_record(line_id, "invalid_request", f"line {number}: {detail}")
-            except (ValueError, UnknownBrandError) as exc:
-                record = _error_record(line_id, "invalid_request", f"line {number}: {exc}")
+        for line in tqdm(lines, desc="suggestions", unit="msg", disable=output_file is None):
+            if line.error is not None:
+                record = _error_record(line.number, "malformed_json", f"line {line.number}: {line.error}")
+            else:
+                record = _suggest_line(services, line.number, line.data)
             if "error" in record:
                 failures += 1
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -217,6 +204,21 @@ def _suggest_batch(input_file: Path, output_file: Path | None) -> None:
             out.close()
     if output_file:
         typer.echo(f"wrote {len(lines)} responses to {output_file} ({failures} with errors)")
+
+
+def _suggest_line(services: Services, number: int, data: Any) -> dict[str, Any]:
+    """One batch line's response record, or an error record that names the line."""
+    line_id: Any = number
+    try:
+        if not isinstance(data, dict):
+            raise ValueError("each line must be a JSON object")
+        line_id = data.pop("id", number)
+        suggestion = services.pipeline.suggest(SuggestionRequest.model_validate(data))
+        return {"id": line_id, **suggestion.model_dump(mode="json")}
+    except ValidationError as exc:
+        return _error_record(line_id, "invalid_request", f"line {number}: {describe_errors(exc.errors())}")
+    except (ValueError, UnknownBrandError) as exc:
+        return _error_record(line_id, "invalid_request", f"line {number}: {exc}")
 
 
 @app.command()

@@ -44,6 +44,18 @@ REDIRECT_PHRASES: tuple[str, ...] = (
     "via het contactformulier",
     "neem contact op met een andere afdeling",
 )
+# Every rule code a finding can carry, in the order they are checked (eval counts them per code).
+GUARD_RULES: tuple[str, ...] = (
+    "pii_public",
+    "emoji",
+    "register",
+    "cliche_opener",
+    "forbidden_phrase",
+    "redirect",
+    "ungrounded",
+    "signature",
+    "over_limit",
+)
 PENALTY_UNREPAIRED = 0.25
 PENALTY_UNGROUNDED = 0.5
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
@@ -188,6 +200,15 @@ def check_draft(text: str, ctx: GuardContext) -> GuardResult:
     if not any(f.repaired for f in findings):  # nothing repaired: keep the draft's own layout
         text_out = text.strip()
     return GuardResult(text_out, findings)
+
+
+def draft_violations(text: str, ctx: GuardContext) -> list[str]:
+    """The guard rules that a finished (shown) draft still breaks, each once, in ``GUARD_RULES`` order.
+
+    Eval calls this on the drafts the pipeline returned, so QA figures and the serving guard can
+    never disagree: a repaired draft passes, a ranked-down one keeps its rule."""
+    found = {f.rule for f in check_draft(text, ctx).findings}
+    return [rule for rule in GUARD_RULES if rule in found]
 
 
 def guard_drafts(drafts: Sequence[Draft], ctx_for: GuardContext | Sequence[GuardContext]) -> list[Draft]:

@@ -10,7 +10,7 @@ from eval import metrics as M
 from retrieval.kb_loader import load_brand
 from webcare.grounding import check_grounding, extract_facts
 from webcare.settings import REPO_ROOT
-from webcare.tone_rules import tone_violations
+from webcare.guard import GuardContext, check_draft, draft_violations
 
 RELEVANCE = [[False, True, False], [False, False, False], [True]]
 
@@ -91,8 +91,18 @@ def test_grounding_normalises_and_flags_invented_facts() -> None:
     assert not check_grounding("Je kunt 3 keer verlengen", ["Verlengen kan 2 keer"]).grounded
 
 
-def test_tone_violations_on_the_bieb_profile() -> None:
+def test_eval_counts_the_serving_guards_rules_on_the_bieb_profile() -> None:
     profile = load_brand(REPO_ROOT / "knowledge_base", "bieb").profile
-    assert tone_violations("Hoi! Je kunt verlengen in de app. ^AB", profile, "x") == []
-    found = tone_violations("Bedankt voor je bericht! Kijk op onze website 😀 " + "x" * 300, profile, "x")
-    assert found == ["forbidden_phrase", "cliche_opener", "missing_signature", "emoji", "over_limit"]
+    agent = profile.agents[0]
+
+    def ctx(message: str = "hoe verleng ik?") -> GuardContext:
+        return GuardContext(profile=profile, channel="x", agent=agent, message=message)
+
+    sign = profile.tone.signature_template.format(initials=agent.initials, first_name=agent.first_name)
+    assert draft_violations(f"Hoi! Je kunt verlengen in de app. {sign}", ctx()) == []
+    raw = "Bedankt voor je bericht! Kijk op onze website 😀 " + "x" * 300
+    assert draft_violations(raw, ctx()) == ["emoji", "cliche_opener", "redirect", "signature", "over_limit"]
+    # what the guard repaired passes; what it could only rank down stays a violation
+    repaired = check_draft("Bedankt voor je bericht! U kunt uw boeken verlengen in de app 😀", ctx()).text
+    assert draft_violations(repaired, ctx()) == []
+    assert draft_violations(f"Kom om 10:30 langs, dan kost het €5. {sign}", ctx()) == ["ungrounded"]

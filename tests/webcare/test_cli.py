@@ -47,6 +47,7 @@ def test_suggest_unknown_brand_is_a_clear_error(env: None) -> None:
 def test_batch_in_order_with_errors_kept(env: None, tmp_path: Path) -> None:
     lines = [
         json.dumps({"id": "a", "brand": "bieb", "channel": "x", "message": "wanneer is de bieb in zandhoven open?"}),
+        "",  # a blank line is skipped but still counted, so errors name the line as an editor shows it
         "{not json",
         json.dumps({"id": "c", "brand": "shop", "message": "   "}),
         json.dumps({"id": "d", "brand": "shop", "channel": "chat", "message": "hoe lang duurt een terugbetaling?"}),
@@ -56,9 +57,10 @@ def test_batch_in_order_with_errors_kept(env: None, tmp_path: Path) -> None:
     result = runner.invoke(app, ["suggest", "--input", str(source), "--output", str(target)])
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    assert [o["id"] for o in out] == ["a", 2, "c", "d"]
+    assert [o["id"] for o in out] == ["a", 3, "c", "d"]
     assert out[0]["drafts"] and out[3]["drafts"]
     assert out[1]["error"] == "malformed_json" and out[2]["error"] == "invalid_request"
+    assert "line 3: invalid JSON" in out[1]["detail"] and "line 4:" in out[2]["detail"]
     assert "2 with errors" in result.output
 
 
