@@ -81,8 +81,22 @@ class BrandProfile(Strict):
     channels: Channels
     channel_limits: dict[Channel, int] = Field(default_factory=dict)
     escalation_contacts: dict[str, str] = Field(default_factory=dict)
+    # Hand-over drafts for escalated messages, per reason; the product's defaults
+    # (webcare/handover.py) apply to the reasons a brand leaves out.
+    handover_templates: dict[str, str] = Field(default_factory=dict)
     pii_patterns: dict[str, str] = Field(default_factory=dict)
     flags: FlagSettings = Field(default_factory=FlagSettings)
+
+    @field_validator("handover_templates")
+    @classmethod
+    def _handover_reasons(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = [r for r in value if r not in ESCALATION_REASONS]
+        if unknown:
+            raise ValueError(f"handover_templates: unknown reasons {unknown}; allowed: {list(ESCALATION_REASONS)}")
+        empty = [r for r, text in value.items() if not text.strip()]
+        if empty:
+            raise ValueError(f"handover_templates: empty text for {empty}")
+        return value
 
     @field_validator("webcare_hours")
     @classmethod

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from webcare.drafting import ANSWER_KINDS
+from webcare.drafting import ANSWER_KINDS, supported
 from webcare.settings import Settings
 from webcare.types import Draft, Flags, Source, Suggestion, SuggestionRequest
 
@@ -97,13 +97,6 @@ def blocking_reason(flags: Flags, brand_language: str) -> tuple[HandoffReason | 
     if flags.language != brand_language:
         return "language", f"{REASON_TEXT['language']} ('{flags.language}', brand: '{brand_language}')"
     return None, ""
-
-
-def supported(best: Draft) -> bool:
-    """The answer is backed by the knowledge base: the best retrieved article is the very article the
-    vetted answer is based on. A second, independent signal that it answers this question."""
-    answer, articles = best.sources[0], [s for s in best.sources[1:] if s.kind == "article"]
-    return answer.article_id is not None and bool(articles) and articles[0].article_id == answer.article_id
 
 
 def candidate_score(suggestion: Suggestion, brand_language: str) -> float | None:

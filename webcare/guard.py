@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from models.pii import PiiDetector
 from retrieval.kb_schema import Agent, BrandProfile
 from webcare.grounding import check_grounding
+from webcare.handover import handover_texts
 from webcare.tone import _EMOJI, _GREETING, fit_length, remove_emoji, signature, to_register
 from webcare.types import Draft
 
@@ -100,9 +101,10 @@ class GuardResult:
 
 
 def profile_evidence(profile: BrandProfile) -> list[str]:
-    """Facts a brand states about itself in brand.yaml (opening hours, contacts): not invented."""
+    """Facts a brand states about itself in brand.yaml (opening hours, contacts, its hand-over texts):
+    not invented."""
     hours = [f"{day} {value}" for day, value in profile.webcare_hours.items()]
-    return [*hours, *profile.escalation_contacts.values()]
+    return [*hours, *profile.escalation_contacts.values(), *handover_texts(profile)]
 
 
 def _split_frame(text: str, ctx: GuardContext) -> tuple[str, str, str]:

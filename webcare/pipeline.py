@@ -18,6 +18,7 @@ from webcare.brands import BrandRegistry, BrandRuntime
 from webcare.drafting import RetrievalDrafter
 from webcare.generation import GenerationService
 from webcare.guard import guard_context, guard_drafts
+from webcare.handover import HandoverDrafter
 from webcare.settings import Settings
 from webcare.tone import DEFAULT_PRIVACY_NOTICE
 from webcare.types import Flags, PiiFlag, Suggestion, SuggestionRequest
@@ -63,6 +64,7 @@ class SuggestionPipeline:
         self.drafter = RetrievalDrafter(n_drafts=settings.n_drafts)
         self.bars = BarStore(settings)  # per-brand auto-answer confidence bars, chosen by eval
         self.generator = GenerationService(settings)  # the brand's fine-tuned generator, if it has one
+        self.handover = HandoverDrafter()  # escalated messages: a draft that takes the matter on, first
 
     # stages -------------------------------------------------------------------------------------
     def check_limits(self, request: SuggestionRequest) -> None:
@@ -170,6 +172,10 @@ class SuggestionPipeline:
                 channel=str(request.channel), agent=request.agent, n=self.settings.n_drafts, length_limit=limit, prefix=prefix,
             )
             drafts = generated + drafts  # generator drafts first, the retrieval drafts stay as fallback
+            drafts = self.handover.apply(
+                drafts, flag_result.escalation, profile,
+                agent=request.agent, public=analysis.public, length_limit=limit, prefix=prefix,
+            )
         with timer.stage("guard"):
             # the guard also masks any personal data in a draft on a public channel
             drafts = guard_drafts(drafts, [guard_context(d, runtime, request) for d in drafts])

@@ -10,7 +10,7 @@ from retrieval.kb_schema import Agent, ToneProfile
 # An agent's reply as stored usually starts with a greeting line and ends with a signature; both are
 # replaced by the ones of the brand and agent who send the new draft.
 _GREETING = re.compile(
-    r"^\s*(hoi|hallo|hey|hi|hee|hoii+|goedemorgen|goedemiddag|goedenavond|beste|dag|hello)"
+    r"^\s*(hoi|hallo|hey|hi|hee|hoii+|goedemorgen|goedemiddag|goedenavond|beste|dag|hello|hé|he)"
     r"((\s+[A-Z][\w'-]*){0,2}\s*[,!.]+|\s*\n|\s*$)\s*",
     re.IGNORECASE,
 )

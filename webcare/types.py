@@ -71,7 +71,11 @@ class Draft(BaseModel):
     text: str
     score: float
     sources: list[Source]
-    method: Literal["retrieval", "generator"] = "retrieval"
+    method: Literal["retrieval", "generator", "handover"] = Field(
+        "retrieval",
+        description="retrieval: built on retrieved answers; generator: the brand's fine-tuned model; "
+        "handover: takes an escalated message on and says who picks it up (sources empty).",
+    )
     notes: list[str] = Field(default_factory=list, description="Tone adaptations or guard findings.")
 
 

@@ -54,3 +54,8 @@ def test_channel_limit_is_respected_on_sentence_boundaries() -> None:
     assert "." in result.text and any("shortened" in n for n in result.notes)
     assert fit_length("kort", 100) == "kort"
     assert len(fit_length("x" * 500, 50)) <= 50
+
+
+def test_a_past_answers_greeting_with_another_customers_name_is_stripped() -> None:
+    assert strip_frame("Hé Kim, laten we daar meteen naar kijken. ^AB") == "Laten we daar meteen naar kijken."
+    assert strip_frame("Heel goed dat je het meldt!") == "Heel goed dat je het meldt!"
