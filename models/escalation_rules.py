@@ -174,6 +174,14 @@ _SAFETY = _rx(
     r"(?:super|zo|erg|heel|gloeiend) heet", r"werd (?:\w+ )?heet", r"opgezwollen", r"vonk\w*", r"(?:begon te )?roken", r"gesprongen",
     r"scherven", r"aangereden", r"(?:reed|rijdt) (?:\w+ )?met \d+", r"gesmolten", r"zwartgeblakerd", r"gerafeld", r"gleed",
     r"uitglijden", r"lekkage", r"plas water", r"echt link", r"onbekende (?:\w+ ){0,3}(?:chat|bericht)\w*",
+    # loose or falling parts, near misses, gas / suffocation, collapsing furniture, batteries
+    r"losse (?:plaat|platen|plafondplaat|tegel|stoeptegel|plank|trede|traptrede|leuning|balk|dakpan)",
+    r"(?:viel|valt|vielen|vallen|kreeg|krijgt|kwam|komt) (?:\w+ ){0,4}(?:op|tegen) (?:zijn|haar|mijn|m'n|mn|z'n|je|iemands|het) (?:hoofd|gezicht|hand|voet)",
+    r"bijna (?:\w+ ){0,3}(?:geraakt|geëlektrocuteerd|verbrand|gestikt|verpletterd|overreden|aangereden)",
+    r"geëlektrocuteerd", r"gaslucht", r"(?:ruik|rook|ruiken|ruikt) (?:\w+ ){0,2}gas", r"koolmonoxide", r"verstikking\w*",
+    r"(?:kast|stelling|stellingkast|boekenkast|rek|schap|tv|televisie|bord|scherm) (?:\w+ ){0,3}(?:viel|valt|vielen) (?:\w+ ){0,2}om",
+    r"omgevallen", r"instortings?gevaar", r"ingestort", r"scherpe (?:rand|randen|punt|punten)", r"splinters?",
+    r"(?:accu|batterij|powerbank) (?:\w+ ){0,5}(?:opgezwollen|staat bol|bol gaan staan|lekt|lekte)",
 )
 _SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
 

@@ -77,6 +77,9 @@ def test_each_detector_fires_with_an_explanation(reason: str, message: str) -> N
         "waarom is mijn document weg? heb t op het bureaublad gezet van de pc in de bieb",
         "Is er een EHBO-cursus in de bieb? Ik zag een poster",
         "Dit mag nooit meer gebeuren met de printer, maar verder alles prima",
+        "Hebben jullie ook losse kabels voor de oplader? De mijne is kwijt",
+        "Ik zoek een boek over de gasrotonde en klimaatbeleid",
+        "Mijn powerbank laadt niet meer op, kan ik hem ruilen?",
     ],
 )
 def test_hard_negatives_stay_silent(message: str) -> None:
@@ -169,6 +172,12 @@ def test_obfuscated_slur_is_quoted_as_written() -> None:
         ("safety", "Mijn kind kreeg een schok van de nieuwe lamp"),
         ("safety", "In de kinderhoek steekt een spijker uit de bank"),
         ("security", "In mijn account staat een bestelling naar een adres dat ik niet ken"),
+        ("safety", "Er hangt een losse plaat boven de ingang, mijn zoon kreeg bijna een stuk op zijn hoofd!"),
+        ("safety", "Bij het openen van de doos rook ik meteen gas, is dat normaal?"),
+        ("safety", "De boekenkast in de jeugdafdeling viel bijna om toen mijn dochter er een boek uit pakte"),
+        ("safety", "De accu van mijn nieuwe laptop staat bol, het toetsenbord komt omhoog"),
+        ("safety", "Mijn zoontje werd bijna geraakt door een vallende lamp in de leeszaal"),
+        ("safety", "Aan de nieuwe tafels zitten scherpe randen, mijn kind heeft zich opengehaald"),
     ],
 )
 def test_broader_phrasings_are_found(reason: str, message: str) -> None:
