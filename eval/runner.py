@@ -28,7 +28,7 @@ from retrieval.store import PassageStore
 from retrieval.vector_index import VectorIndex
 from retrieval.splits import split_past_answers
 from webcare import artifacts
-from webcare.auto_answer import candidate_score, top_answer
+from webcare.auto_answer import CONFIDENCE_SIGNAL, candidate_score, top_answer
 from webcare.brands import BrandRuntime
 from webcare.grounding import check_grounding
 from webcare.guard import GUARD_RULES, draft_violations, guard_context
@@ -508,6 +508,7 @@ def bar_record(result: dict[str, Any]) -> dict[str, Any]:
     """What /v1/answer reads (webcare/auto_answer.py) from the eval's auto-answer section."""
     auto = result["auto_answer"]
     return {
+        "signal": CONFIDENCE_SIGNAL,
         "threshold": auto["threshold"],
         "target_precision": auto["target_precision"],
         "precision": auto["precision"],

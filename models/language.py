@@ -11,6 +11,10 @@ the pre-processing and fallbacks that customer-service traffic needs:
 * Afrikaans is counted as Dutch when Dutch is supported and Afrikaans is
   not: langdetect regularly labels short, informal Dutch (``"hoe lang mag ik
   boeken lenen?"``) as ``af``;
+* a result outside the supported languages is overruled when the message is
+  full of one supported language's function words: langdetect labels
+  ``"kan ik mijn bestelling nog annuleren?"`` Norwegian at 0.93, but
+  "ik", "mijn", "nog" are Dutch, not Norwegian;
 * a message with too few letters, or a low-confidence result, falls back to
   the language of the earlier messages of the thread and then to the
   configured default language.
@@ -55,6 +59,32 @@ class LanguageResult:
 #: Languages that langdetect confuses with a supported one: the key counts
 #: as the value when the value is supported and the key is not.
 _SIBLINGS: Final[Mapping[str, str]] = MappingProxyType({"af": "nl"})
+
+#: Frequent words that are distinctive for one supported language (words that
+#: are common in two of them, such as "de", "in", "is", "die", are left out).
+_FUNCTION_WORDS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        "nl": frozenset(
+            "ik mijn mn m'n jij jullie je jouw uw het een niet nog wel ook maar dan wat hoe waar wanneer waarom "
+            "kan kun kunt heb hebben heeft ben zijn wordt worden moet mag zou deze dit dat naar voor bij van "
+            "met geen veel graag even al nu weer toch alsjeblieft bedankt dank".split()
+        ),
+        "en": frozenset(
+            "the and you your my i'm is are was were have has can could would should what when where why how "
+            "this that with for not from please thanks thank".split()
+        ),
+        "de": frozenset(
+            "ich mein meine du ihr sie und nicht ist sind habe haben kann können wann warum wie was mit für "
+            "noch auch aber bitte danke ein eine der das".split()
+        ),
+        "fr": frozenset(
+            "je mon ma mes vous votre nous est sont avec pour pas une les des que qui quand pourquoi comment "
+            "merci bonjour puis peux suis".split()
+        ),
+    }
+)
+_FUNCTION_WORD_MIN_HITS: Final = 2
+_FUNCTION_WORD_MIN_SHARE: Final = 0.3
 
 _URL_RE: Final = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL_RE: Final = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
@@ -225,9 +255,32 @@ class LanguageDetector:
         confidence = min(max(confidence, 0.0), 1.0)
         if confidence < self.MIN_CONFIDENCE:
             return None
-        if language not in self._supported and (
-            confidence < self.UNSUPPORTED_MIN_CONFIDENCE
-            or letters < max(self._min_letters, self.UNSUPPORTED_MIN_LETTERS)
-        ):
-            return None
+        if language not in self._supported:
+            by_words = self._by_function_words(cleaned)
+            if by_words is not None:
+                return by_words
+            if confidence < self.UNSUPPORTED_MIN_CONFIDENCE or letters < max(self._min_letters, self.UNSUPPORTED_MIN_LETTERS):
+                return None
         return language, confidence
+
+    def _by_function_words(self, cleaned: str) -> tuple[str, float] | None:
+        """The supported language whose distinctive function words make up much of the text, with
+        that share as confidence; None when no language clearly does."""
+        words = [w.lower() for w in cleaned.split()]
+        if not words:
+            return None
+        shares: list[tuple[float, str]] = []
+        for language in self._supported:
+            vocabulary = _FUNCTION_WORDS.get(language)
+            if vocabulary is None:
+                continue
+            hits = [w for w in words if w in vocabulary]
+            if len(set(hits)) >= _FUNCTION_WORD_MIN_HITS:
+                shares.append((len(hits) / len(words), language))
+        if not shares:
+            return None
+        shares.sort(reverse=True)
+        share, language = shares[0]
+        if share < _FUNCTION_WORD_MIN_SHARE or (len(shares) > 1 and shares[1][0] >= share):
+            return None
+        return language, round(share, 3)

@@ -75,9 +75,12 @@ class HybridRetriever:
         kinds: Collection[str] | None = None,
         exclude_ids: Collection[str] = (),
         query_vector: np.ndarray | None = None,
+        pool: int | None = None,
     ) -> list[Hit]:
-        """Top-k hits, best first. ``kinds`` filters passage kinds; ``exclude_ids`` drops passages."""
-        pool = max(self.candidates, k * 4)
+        """Top-k hits, best first. ``kinds`` filters passage kinds; ``exclude_ids`` drops passages.
+        ``pool``: candidates taken from each of FAISS and BM25 (default ``max(candidates, 4k)``); with
+        ``k >= 2 * pool`` every candidate comes back, so a caller can read each ranking's own best."""
+        pool = pool or max(self.candidates, k * 4)
         dense: dict[str, float] = {}
         if mode in ("hybrid", "dense") and len(self.store):
             vector = query_vector if query_vector is not None else self.embed_query(query)

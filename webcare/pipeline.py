@@ -13,7 +13,7 @@ import numpy as np
 from models.flag_classifier import FlagResult
 from models.language import LanguageDetector
 from retrieval.retriever import Hit, RetrievalMode
-from webcare.auto_answer import BarStore, decide
+from webcare.auto_answer import BarStore, answer_confidence, decide
 from webcare.brands import BrandRegistry, BrandRuntime
 from webcare.drafting import RetrievalDrafter
 from webcare.generation import GenerationService
@@ -109,10 +109,16 @@ class SuggestionPipeline:
         k: int | None = None,
         mode: RetrievalMode = "hybrid",
         query_vector: np.ndarray | None = None,
+        every_candidate: bool = False,
     ) -> list[Hit]:
-        """``query_vector``: the embedding of the PII-masked query, when the caller already has it."""
-        return runtime.retriever.search(
-            runtime.pii.mask(query), k=(k or self.settings.top_k) * 2, mode=mode, query_vector=query_vector
+        """The best ``2 * k`` hits. ``query_vector``: the embedding of the PII-masked query, when the
+        caller already has it. ``every_candidate``: also every further passage that either ranking
+        (dense or BM25) found, same scores and order (the auto-answer confidence reads each ranking)."""
+        wanted = (k or self.settings.top_k) * 2
+        retriever = runtime.retriever
+        pool = max(retriever.candidates, wanted * 4)
+        return retriever.search(
+            runtime.pii.mask(query), k=2 * pool if every_candidate else wanted, mode=mode, query_vector=query_vector, pool=pool
         )
 
     def classify(
@@ -160,7 +166,8 @@ class SuggestionPipeline:
         with timer.stage("retrieve"):
             query = self.retrieval_query(request, analysis)
             query_vector = runtime.retriever.embed_query(runtime.pii.mask(query)) if mode != "bm25" else None
-            hits = self.retrieve(runtime, query, mode=mode, query_vector=query_vector)
+            candidates = self.retrieve(runtime, query, mode=mode, query_vector=query_vector, every_candidate=True)
+            hits = candidates[: self.settings.top_k * 2]
         with timer.stage("classify"):
             flag_result = self.classify(runtime, request, analysis, query_vector if query == analysis.text else None)
         with timer.stage("generate"):
@@ -219,6 +226,7 @@ class SuggestionPipeline:
                 "classifiers": runtime.flags.version if runtime.flags else "rules-only",
             },
         )
+        suggestion.answer_confidence = answer_confidence(drafts, candidates)
         # the same rule (and per-brand confidence bar) as the chatbot's POST /v1/answer
         suggestion.auto_answerable = not decide(suggestion, self.bars.get(runtime.brand), profile.language).handoff
         return suggestion

@@ -70,7 +70,13 @@ class Settings(BaseSettings):
         "22.3 -> 23.6 (shop), grounded 72% -> 82% / 80%.",
     )
     generator_max_new_tokens: int = Field(200, ge=16, le=1024, description="Cap; lower per channel limit.")
-    auto_answer_threshold: float = Field(0.75, ge=0.0, le=1.0)
+    auto_answer_threshold: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="Auto-answer bar on Suggestion.answer_confidence when eval has not chosen one for the brand: "
+        "0.9 needs all four rankings to agree and a retrieval score of at least 0.5.",
+    )
 
     # input limits
     max_message_chars: int = Field(4000, ge=1)

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import auth
-from webcare.auto_answer import ConfidenceBar, bar_path, decide
+from webcare.auto_answer import CONFIDENCE_SIGNAL, ConfidenceBar, answer_confidence, bar_path, decide, ranking_agreement
 from webcare.settings import Settings
 from webcare.types import EscalationFlag, Flags, PiiFlag, SarcasmFlag, Suggestion
 
@@ -25,7 +25,8 @@ def bar(settings: Settings) -> Iterator[callable]:  # type: ignore[valid-type]
     def write(brand: str, threshold: float | None) -> None:
         path = bar_path(settings, brand)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"threshold": threshold, "target_precision": 0.95, "precision": 0.96, "coverage": 0.4}))
+        record = {"signal": CONFIDENCE_SIGNAL, "threshold": threshold, "target_precision": 0.95, "precision": 0.96, "coverage": 0.4}
+        path.write_text(json.dumps(record))
         written.append(path)
 
     yield write
@@ -44,7 +45,7 @@ def test_clear_faq_is_answered(client: TestClient, api_keys: dict[str, str], bar
     body = _post(client, api_keys["bieb"], FAQ)
     assert body["handoff"] is False and body["reason"] is None, body
     answer = body["answer"]
-    assert answer["text"] and answer["score"] >= 0.3
+    assert answer["text"] and body["confidence"] >= 0.3
     assert answer["sources"][0]["kind"] in ("canned", "past_answer")
     assert body["bar"]["source"] == "eval" and body["bar"]["threshold"] == 0.3
     assert "verleng" in answer["text"].lower()
@@ -61,6 +62,17 @@ def test_no_calibrated_bar_hands_off_everything(client: TestClient, api_keys: di
     bar("bieb", None)
     body = _post(client, api_keys["bieb"], FAQ)
     assert body["handoff"] is True and body["reason"] == "low_confidence" and body["bar"]["threshold"] is None
+
+
+def test_a_bar_measured_on_another_signal_is_not_used(client: TestClient, api_keys: dict[str, str], settings: Settings) -> None:
+    path = bar_path(settings, "shop")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"threshold": 0.0, "target_precision": 0.95}))  # an old file: no "signal"
+    try:
+        body = _post(client, api_keys["shop"], {"brand": "shop", "channel": "chat", "message": "kan ik mijn bestelling retourneren?"})
+    finally:
+        path.unlink()
+    assert body["bar"]["source"] == "settings" and body["bar"]["threshold"] == settings.auto_answer_threshold
 
 
 def test_without_eval_file_the_settings_bar_is_used(client: TestClient, api_keys: dict[str, str], settings: Settings) -> None:
@@ -105,6 +117,7 @@ def _suggestion(**flags: object) -> Suggestion:
         drafts=[draft],
         flags=Flags(language="nl", pii=PiiFlag(found=False), move_to_private=False, **flags),
         auto_answerable=True,
+        answer_confidence=0.98,
         timings_ms={},
     )
 
@@ -137,3 +150,27 @@ def test_answer_and_article_must_agree() -> None:
     suggestion.drafts[0].sources[1] = suggestion.drafts[0].sources[1].model_copy(update={"article_id": "openingstijden"})
     result = decide(suggestion, ConfidenceBar(threshold=0.5, source="eval"), "nl")
     assert result.handoff and result.reason == "no_faq_match" and "disagree" in result.detail
+
+
+def _hit(pid: str, kind: str, article: str, dense: float, lexical: float):  # type: ignore[no-untyped-def]
+    from retrieval.documents import Passage
+    from retrieval.retriever import Hit
+
+    passage = Passage(id=pid, kind=kind, item_id=pid.split(":")[1], text="t", content="t", article_id=article)
+    return Hit(passage, 0.5, dense, lexical)
+
+
+def test_confidence_counts_the_rankings_that_agree() -> None:
+    from webcare.types import Draft, Source
+
+    candidates = [
+        _hit("canned:a", "canned", "verlengen", 0.9, 2.0),  # best answer by dense and by BM25
+        _hit("past_answer:b", "past_answer", "boetes", 0.5, 9.0),  # ... except BM25 prefers this one
+        _hit("article:verlengen#0", "article", "verlengen", 0.8, 5.0),
+        _hit("article:boetes#0", "article", "boetes", 0.7, 1.0),
+    ]
+    assert ranking_agreement(candidates, "verlengen") == 3 and ranking_agreement(candidates, "boetes") == 1
+    draft = Draft(text="x", score=0.6, sources=[Source(id="canned:a", kind="canned", score=0.6, article_id="verlengen")])
+    assert answer_confidence([draft], candidates) == round((3 + 0.6) / 5, 4)
+    handover = Draft(text="x", score=1.0, sources=[], method="handover")
+    assert answer_confidence([handover, draft], candidates) is None  # only the draft shown first counts
