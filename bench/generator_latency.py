@@ -1,11 +1,18 @@
-"""Time to draft one reply of 60 tokens with a generator artifact: float32 vs bfloat16 vs dynamic int8.
+"""Time to draft one reply of 60 tokens with a generator artifact, on the prompts the pipeline builds.
 
-    .venv/bin/python bench/generator_latency.py [ARTIFACT_DIR] [--runs 8] [--threads 2]
+    .venv/bin/python bench/generator_latency.py [ARTIFACT_DIR] [--brand bieb] [--runs 8] [--threads 2]
+        [--variants float32,bfloat16,bfloat16+lookup,int8-dynamic] [--short-prompts]
 
-Without ARTIFACT_DIR the latest generator artifact of --brand in the data dir is used. Every reply is
-forced to exactly 60 new tokens (min = max), greedy, KV cache on, torch.inference_mode; prompts are
-the brand's own past customer messages in the pipeline's prompt format. Prints p50/p95 seconds per
-reply and tokens/s per variant, and a sample of each variant's output to compare quality by eye.
+Prompts are the brand's held-out customer messages in the pipeline's own prompt format: the brand's
+tone, the passages retrieval finds, the thread and the message (~400-700 tokens). ``--short-prompts``
+uses only a one-line system prompt and the message, which leaves out most of the prefill cost.
+Every reply is forced to exactly 60 new tokens (min = max), greedy, KV cache on, torch.inference_mode,
+with the served repetition penalty. Prints prefill and total p50/p95 seconds per variant, how many
+generated tokens equal those of the first variant (quality drift), and a sample.
+
+Variants: ``float32``, ``bfloat16`` (served default), ``bfloat16+lookup`` (prompt-lookup decoding,
+10 tokens: drafts copy from the sources, so guessed continuations are often accepted) and
+``int8-dynamic`` (torch dynamic int8 on every Linear layer).
 """
 
 from __future__ import annotations
@@ -23,54 +30,90 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from bench._util import percentile  # noqa: E402
-from models.generator import ReplyGenerator  # noqa: E402
-from retrieval.kb_loader import load_brand  # noqa: E402
+from models.generator import REPETITION_PENALTY, ReplyGenerator  # noqa: E402
+from retrieval.splits import split_past_answers  # noqa: E402
 from webcare.artifacts import latest  # noqa: E402
+from webcare.prompting import build_messages, select_passages  # noqa: E402
+from webcare.services import build_services  # noqa: E402
 from webcare.settings import Settings  # noqa: E402
 
+VARIANTS = ("float32", "bfloat16", "bfloat16+lookup", "int8-dynamic")
 
-def variants(path: Path) -> dict[str, ReplyGenerator]:
-    out = {"float32": ReplyGenerator.from_artifact(path, dtype="float32")}
-    out["bfloat16"] = ReplyGenerator.from_artifact(path, dtype="bfloat16")
-    int8 = ReplyGenerator.from_artifact(path, dtype="float32")
-    int8.model = torch.ao.quantization.quantize_dynamic(int8.model, {torch.nn.Linear}, dtype=torch.qint8)
-    out["int8-dynamic"] = int8
-    return out
+
+def load(path: Path, variant: str) -> ReplyGenerator:
+    if variant == "int8-dynamic":
+        generator = ReplyGenerator.from_artifact(path, dtype="float32")
+        generator.model = torch.ao.quantization.quantize_dynamic(generator.model, {torch.nn.Linear}, dtype=torch.qint8)
+        return generator
+    return ReplyGenerator.from_artifact(path, dtype=variant.split("+")[0])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("artifact", nargs="?", type=Path)
+    parser.add_argument("artifact", nargs="?", type=Path, help="A generator artifact folder (default: the brand's latest).")
     parser.add_argument("--brand", default="bieb")
-    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=8, help="Prompts per variant.")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tokens", type=int, default=60)
+    parser.add_argument("--variants", default="float32,bfloat16,bfloat16+lookup", help=f"Comma-separated, of {', '.join(VARIANTS)}.")
+    parser.add_argument("--short-prompts", action="store_true", help="One-line system prompt + message instead of the pipeline's prompt.")
     args = parser.parse_args()
+    unknown = [v for v in args.variants.split(",") if v not in VARIANTS]
+    if unknown:
+        sys.exit(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     torch.set_num_threads(args.threads)
-    settings = Settings()
-    path = args.artifact or latest(settings.artifacts_dir, args.brand, "generator")
+    services = build_services(Settings(generator_enabled=False))
+    path = args.artifact or latest(services.settings.artifacts_dir, args.brand, "generator")
     if path is None:
         sys.exit(f"no generator artifact for {args.brand}: train one with 'webcare train generator --brand {args.brand}' or pass its folder")
-    kb = load_brand(settings.kb_dir, args.brand)
-    messages = [p.message for p in kb.past_answers[: args.runs]]
-    print(f"artifact {path}, {args.threads} threads, {args.tokens} new tokens per reply, {len(messages)} prompts")
-    for name, generator in variants(path).items():
-        times: list[float] = []
-        sample = ""
-        for message in messages:
-            chat = [{"role": "system", "content": f"Je bent webcare-medewerker van {kb.profile.name}."}, {"role": "user", "content": message}]
+    runtime = services.registry.get(args.brand)
+    profile = runtime.kb.profile
+    _, heldout = split_past_answers(runtime.kb.past_answers)
+    chats = []
+    for past in heldout[: args.runs]:
+        if args.short_prompts:
+            chats.append([{"role": "system", "content": f"Je bent webcare-medewerker van {profile.name}."}, {"role": "user", "content": past.message}])
+            continue
+        hits = services.pipeline.retrieve(runtime, past.message)
+        chats.append(
+            build_messages(
+                profile, hits=select_passages(hits), thread=past.thread, message=past.message, channel=str(past.channel),
+                agent=profile.agent(past.agent), length_limit=profile.channel_limits.get(past.channel),
+            )
+        )
+    print(f"artifact {path}, {args.threads} threads, {args.tokens} new tokens per reply, {len(chats)} prompts "
+          f"({'short' if args.short_prompts else 'pipeline'} prompts)")
+    reference: list[list[int]] = []
+    for variant in args.variants.split(","):
+        generator = load(path, variant)
+        totals: list[float] = []
+        prefills: list[float] = []
+        outputs: list[list[int]] = []
+        lengths: list[int] = []
+        for chat in chats:
             ids = torch.tensor([generator.prompt_ids(chat)])
+            lengths.append(ids.shape[1])
+            extra = {"prompt_lookup_num_tokens": 10} if variant.endswith("+lookup") else {}
             with torch.inference_mode():
                 start = time.perf_counter()
+                generator.model(ids)
+                prefills.append(time.perf_counter() - start)
+                start = time.perf_counter()
                 out = generator.model.generate(
-                    ids, attention_mask=torch.ones_like(ids), do_sample=False, use_cache=True,
-                    min_new_tokens=args.tokens, max_new_tokens=args.tokens, pad_token_id=generator.tokenizer.pad_token_id,
+                    ids, attention_mask=torch.ones_like(ids), do_sample=False, use_cache=True, repetition_penalty=REPETITION_PENALTY,
+                    min_new_tokens=args.tokens, max_new_tokens=args.tokens, pad_token_id=generator.tokenizer.pad_token_id, **extra,
                 )
-                times.append(time.perf_counter() - start)
-            sample = sample or generator.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+                totals.append(time.perf_counter() - start)
+            outputs.append(out[0, ids.shape[1] :].tolist())
+        reference = reference or outputs
+        same = statistics.mean(sum(a == b for a, b in zip(o, r, strict=False)) / max(len(r), 1) for o, r in zip(outputs, reference, strict=True))
+        sample = generator.tokenizer.decode(outputs[0], skip_special_tokens=True)
         print(
-            f"  {name:<13} p50 {percentile(times, 50):.2f} s  p95 {percentile(times, 95):.2f} s  "
-            f"{args.tokens / statistics.median(times):.1f} tok/s   e.g. {sample[:90]!r}"
+            f"  {variant:<16} total p50 {percentile(totals, 50):.2f} s  p95 {percentile(totals, 95):.2f} s  "
+            f"(prefill p50 {percentile(prefills, 50):.2f} s, prompt p50 {int(statistics.median(lengths))} tokens)  "
+            f"{args.tokens / statistics.median(totals):.1f} tok/s  same tokens as {args.variants.split(',')[0]}: {same:.0%}  "
+            f"e.g. {sample[:70]!r}",
+            flush=True,
         )
 
 

@@ -58,8 +58,9 @@ class Settings(BaseSettings):
     generator_min_grounded_rate: float = Field(0.95, ge=0.0, le=1.0)
     generator_dtype: Literal["float32", "bfloat16"] = Field(
         "bfloat16",
-        description="Generator weights on CPU. bench/generator_latency.py: 60 tokens in 2.9 s (bf16) vs 4.3 s (fp32) "
-        "with the same greedy text; dynamic int8 took 1.5 s but degenerated, so it is not offered.",
+        description="Generator weights on CPU. bench/generator_latency.py on the pipeline's own prompts (~530 tokens): "
+        "60 tokens in 5.2 s (bf16) vs 5.0 s (fp32); bf16 halves the prefill (1.1 vs 1.9 s) and the memory but decodes "
+        "no faster here. Dynamic int8 degenerates (English / nonsense), so it is not offered.",
     )
     generator_copy_bias: float = Field(
         3.0,
