@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from retrieval.kb_schema import BrandProfile
 from retrieval.retriever import Hit
+from webcare.consensus import consensus_order
 from webcare.tone import apply_tone, strip_frame
 from webcare.types import Draft, Source
 
@@ -39,11 +40,16 @@ def supported(draft: Draft) -> bool:
 
 
 class RetrievalDrafter:
-    """Turns retrieval hits into up to ``n`` distinct drafts, best first."""
+    """Turns retrieval hits into up to ``n`` distinct drafts, best first.
 
-    def __init__(self, n_drafts: int = 3, article_sentences: int = 3) -> None:
+    ``candidates``: how many distinct answers are gathered before the ``n`` shown are chosen; with 3
+    or more they are ordered by consensus (webcare/consensus.py: the answer the others agree with
+    most comes first), else by retrieval score."""
+
+    def __init__(self, n_drafts: int = 3, article_sentences: int = 3, candidates: int = 5) -> None:
         self.n_drafts = n_drafts
         self.article_sentences = article_sentences
+        self.candidates = candidates
 
     def draft(
         self,
@@ -56,6 +62,7 @@ class RetrievalDrafter:
         n: int | None = None,
     ) -> list[Draft]:
         wanted = n or self.n_drafts
+        pool = max(wanted, self.candidates)
         signer = profile.agent(agent)
         answers = [h for h in hits if h.passage.kind in ANSWER_KINDS]
         articles = [h for h in hits if h.passage.kind == "article"]
@@ -66,10 +73,10 @@ class RetrievalDrafter:
             if key and key not in seen:
                 seen.add(key)
                 chosen.append((hit, hit.passage.content))
-            if len(chosen) == wanted:
+            if len(chosen) == pool:
                 break
         for hit in articles:  # too few answers: fall back to the best article passages
-            if len(chosen) == wanted:
+            if len(chosen) >= wanted:
                 break
             body = " ".join(_SENTENCE.split(hit.passage.content)[: self.article_sentences])
             key = _key(body)
@@ -77,6 +84,9 @@ class RetrievalDrafter:
                 seen.add(key)
                 chosen.append((hit, body))
 
+        if self.candidates >= 3:
+            chosen = [chosen[i] for i in consensus_order([strip_frame(body) for _, body in chosen])]
+        chosen = chosen[:wanted]
         drafts: list[Draft] = []
         for rank, (hit, body) in enumerate(chosen):
             toned = apply_tone(body, profile.tone, signer, greeting_index=rank, length_limit=length_limit, prefix=prefix)

@@ -61,7 +61,7 @@ class SuggestionPipeline:
         self.settings = settings
         self.registry = registry
         self.language = language or LanguageDetector()
-        self.drafter = RetrievalDrafter(n_drafts=settings.n_drafts)
+        self.drafter = RetrievalDrafter(n_drafts=settings.n_drafts, candidates=settings.draft_candidates)
         self.bars = BarStore(settings)  # per-brand auto-answer confidence bars, chosen by eval
         self.generator = GenerationService(settings)  # the brand's fine-tuned generator, if it has one
         self.handover = HandoverDrafter()  # escalated messages: a draft that takes the matter on, first

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
 
     # drafting
     n_drafts: int = Field(3, ge=1, le=10)
+    draft_candidates: int = Field(
+        5,
+        ge=1,
+        le=20,
+        description="Distinct retrieved answers gathered before the n_drafts shown are chosen; with 3 or more they "
+        "are ordered by consensus (webcare/consensus.py), else by retrieval score.",
+    )
     generator_enabled: bool = Field(True, description="Serve the brand's latest fine-tuned generator artifact, if any.")
     generator_quality_gate: bool = Field(
         True,

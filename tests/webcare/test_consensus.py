@@ -1,0 +1,60 @@
+"""Consensus ranking: chrF++ identical to sacrebleu's, and the candidate the others back up goes first."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.metrics import sentence_chrf
+from retrieval.documents import Passage
+from retrieval.kb_loader import load_brand
+from retrieval.retriever import Hit
+from webcare.consensus import NgramStats, chrf, consensus_order
+from webcare.drafting import RetrievalDrafter
+from webcare.settings import REPO_ROOT
+
+
+@pytest.mark.parametrize(
+    ("hyp", "ref"),
+    [
+        ("Hoi! Je kunt je boeken 3 keer verlengen via de app. ^AB", "Hallo! Verlengen kan in de app, tot 3 keer, zolang niemand (het boek) heeft gereserveerd. ^AB"),
+        ("Dat klopt.", "Dat klopt, met Basis leen je 5 items."),
+        ("a", "b"),
+        ("", "iets"),
+        ("Retour binnen 14 dagen; geld terug in 3-5 werkdagen 🙂", "Je geld staat binnen 5 werkdagen terug op je rekening!"),
+    ],
+)
+def test_chrf_equals_sacrebleu(hyp: str, ref: str) -> None:
+    assert chrf(NgramStats.of(hyp), NgramStats.of(ref)) == pytest.approx(sentence_chrf(hyp, ref), abs=1e-9)
+
+
+def test_the_answer_the_others_agree_with_comes_first() -> None:
+    odd = "Je kunt een cadeaubon kopen aan de balie."
+    agreed = [
+        "Verlengen kan 3 keer in de app of in Mijn Bibliotheek.",
+        "Je kunt 3 keer verlengen in de app, zolang niemand het boek reserveerde.",
+        "In de app kun je je boeken verlengen, tot 3 keer.",
+    ]
+    order = consensus_order([odd, *agreed])
+    assert order[0] != 0 and order[-1] == 0
+    assert consensus_order(["x", "y"]) == [0, 1]  # two candidates: retrieval order stays
+    assert consensus_order(["zelfde tekst"] * 3) == [0, 1, 2]  # ties keep the given order
+
+
+def _hit(n: int, content: str, score: float) -> Hit:
+    passage = Passage(id=f"past_answer:p{n}", kind="past_answer", item_id=f"p{n}", text=content, content=content, article_id=f"a{n}")
+    return Hit(passage, score, score, 0.0)
+
+
+def test_drafter_orders_by_consensus_and_keeps_retrieval_order_when_off() -> None:
+    profile = load_brand(REPO_ROOT / "knowledge_base", "bieb").profile
+    hits = [
+        _hit(0, "Je kunt een cadeaubon kopen aan de balie.", 0.9),
+        _hit(1, "Verlengen kan 3 keer in de app of in Mijn Bibliotheek.", 0.8),
+        _hit(2, "Je kunt 3 keer verlengen in de app, zolang niemand het boek reserveerde.", 0.7),
+        _hit(3, "In de app kun je je boeken verlengen, tot 3 keer.", 0.6),
+    ]
+    off = RetrievalDrafter(n_drafts=3, candidates=1).draft(hits, profile)
+    on = RetrievalDrafter(n_drafts=3, candidates=5).draft(hits, profile)
+    assert [d.sources[0].id for d in off] == ["past_answer:p0", "past_answer:p1", "past_answer:p2"]
+    assert len(on) == 3 and on[0].sources[0].id != "past_answer:p0"
+    assert "past_answer:p0" not in [d.sources[0].id for d in on]  # the odd one out is not shown
