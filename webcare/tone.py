@@ -98,6 +98,16 @@ def strip_frame(text: str) -> str:
 
 
 
+# A line break inside a paragraph (canned answers are stored as wrapped YAML blocks), not before a
+# blank line or a list item: it becomes a space, so "tik op\nVerlengen" reads as one sentence.
+_HARD_WRAP = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*(?:\n|[-*•]\s|\d+[.)]\s))[ \t]*(?=\S)")
+
+
+def unwrap(text: str) -> str:
+    """Join hard-wrapped lines; paragraphs and list items keep their line breaks."""
+    return _HARD_WRAP.sub(" ", text)
+
+
 def remove_emoji(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", _EMOJI.sub("", text)).strip()
 
@@ -132,7 +142,7 @@ def apply_tone(
 ) -> ToneResult:
     """Compose greeting + body + signature in the brand's register, within the channel's limit."""
     notes: list[str] = []
-    core = strip_frame(body)
+    core = unwrap(strip_frame(body))
     converted = to_register(core, profile.address_form)
     if converted != core:
         notes.append(f"register converted to '{profile.address_form}'")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.kb_schema import Agent, ToneProfile
-from webcare.tone import apply_tone, fit_length, strip_frame, to_register
+from webcare.tone import apply_tone, fit_length, strip_frame, to_register, unwrap
 
 BIEB = ToneProfile(register="je", emoji=False, signature="initials", signature_template="^{initials}", greetings=["Hoi!"])
 FORMAL = ToneProfile(register="u", emoji=False, signature="first_name", signature_template="Met vriendelijke groet, {first_name}", greetings=["Goedemiddag,"])
@@ -59,3 +59,12 @@ def test_channel_limit_is_respected_on_sentence_boundaries() -> None:
 def test_a_past_answers_greeting_with_another_customers_name_is_stripped() -> None:
     assert strip_frame("Hé Kim, laten we daar meteen naar kijken. ^AB") == "Laten we daar meteen naar kijken."
     assert strip_frame("Heel goed dat je het meldt!") == "Heel goed dat je het meldt!"
+
+
+def test_hard_wrapped_lines_are_joined_but_lists_and_paragraphs_stay() -> None:
+    assert unwrap("tik op Geleend en tik op\nVerlengen. Op de website\ngaat het ook.") == (
+        "tik op Geleend en tik op Verlengen. Op de website gaat het ook."
+    )
+    assert unwrap("Zo werkt het:\n- open de app\n- tik op Verlengen") == "Zo werkt het:\n- open de app\n- tik op Verlengen"
+    assert unwrap("Eerste alinea.\n\nTweede alinea.") == "Eerste alinea.\n\nTweede alinea."
+    assert unwrap("Stappen:\n1. inloggen\n2. verlengen") == "Stappen:\n1. inloggen\n2. verlengen"
