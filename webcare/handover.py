@@ -16,6 +16,7 @@ actual problem still matters, so the retrieval drafts stay behind the hand-over 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from retrieval.kb_schema import BrandProfile
 from webcare.drafting import supported
@@ -71,9 +72,16 @@ def handover_text(profile: BrandProfile, reason: str) -> str:
 
 
 def handover_texts(profile: BrandProfile) -> list[str]:
-    """Every hand-over text this brand can send: what the brand itself states (guard evidence)."""
-    follow_ups = [to_register(t, profile.tone.address_form) for t in (_PRIVATE_FOLLOW_UP, _PRIVATE_WHERE)]
-    return [handover_text(profile, r) for r in HANDOVER_REASONS] + follow_ups
+    """Every hand-over text this brand can send: what the brand itself states (guard evidence; the
+    guard asks for every draft, so the converted texts are cached per register and templates)."""
+    return list(_handover_texts(profile.tone.address_form, tuple(sorted(profile.handover_templates.items()))))
+
+
+@lru_cache(maxsize=64)
+def _handover_texts(address_form: str, templates: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    own = dict(templates)
+    texts = [own.get(r) or DEFAULT_HANDOVER[r] for r in HANDOVER_REASONS] + [_PRIVATE_FOLLOW_UP, _PRIVATE_WHERE]
+    return tuple(to_register(t, address_form) for t in texts)
 
 
 def handover_reason(escalation: EscalationFlag | None) -> str | None:
