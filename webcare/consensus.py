@@ -3,8 +3,9 @@
 The retrieval drafter finds more candidate answers than it shows. The candidate that agrees most with
 the others (highest mean chrF++ against them) is the safest first draft: an answer that several
 retrieved past answers back up, rather than one odd match. Chosen on the demo brands' TRAIN
-conversations (5 folds, each answered from an index without it; the held-out split untouched), the
-first draft's chrF++ against the agent's real reply by candidates gathered (1 = retrieval order):
+conversations (``python -m eval.draft_selection --brand B``: 5 folds, each answered from an index
+without it; the held-out split untouched), the first draft's chrF++ against the agent's real reply
+by candidates gathered (1 = retrieval order):
 
 | brand | 1 | 3 | 5 (default) | 7 |
 | --- | --- | --- | --- | --- |
