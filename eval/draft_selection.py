@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from eval import metrics as M
-from eval.runner import EvalItem, eval_runtime, heldout_set
+from eval.runner import EvalItem, eval_runtime, heldout_set, past_answer_item
 from retrieval.splits import split_past_answers
 from webcare.drafting import RetrievalDrafter
 from webcare.services import Services, build_services
 from webcare.settings import Settings
-from webcare.types import SuggestionRequest
 
 
 def fold_of(conversation_id: str, folds: int) -> int:
@@ -46,15 +45,7 @@ class DraftSelectionEvaluator:
         heldout = heldout_set(kb)
         train, _ = split_past_answers(kb.past_answers)
         train = train[: self.limit] if self.limit else train
-        items = [
-            EvalItem(
-                id=p.id,
-                request=SuggestionRequest(brand=self.brand, channel=p.channel, message=p.message, thread=p.thread, agent=p.agent),
-                reference=p.answer,
-                conversation_id=p.conversation_id,
-            )
-            for p in train
-        ]
+        items = [past_answer_item(p, self.brand) for p in train]
         by_fold: dict[int, list[EvalItem]] = {}
         for item in items:
             by_fold.setdefault(fold_of(item.conversation_id or item.id, self.folds), []).append(item)

@@ -23,6 +23,7 @@ from eval import metrics as M
 from models.pii import PiiDetector
 from retrieval.documents import brand_passages
 from retrieval.kb_loader import BrandKB
+from retrieval.kb_schema import PastAnswer
 from retrieval.retriever import HybridRetriever, RetrievalMode
 from retrieval.store import PassageStore
 from retrieval.vector_index import VectorIndex
@@ -72,19 +73,21 @@ class EvalSet:
 # loading ------------------------------------------------------------------------------------------------
 
 
+def past_answer_item(past: PastAnswer, brand: str) -> EvalItem:
+    """A past answer as an eval item: its message and thread as the request, the agent's reply as reference."""
+    return EvalItem(
+        id=past.id,
+        request=SuggestionRequest(brand=brand, channel=past.channel, message=past.message, thread=past.thread, agent=past.agent),
+        reference=past.answer,
+        article_id=past.article_id,
+        conversation_id=past.conversation_id,
+    )
+
+
 def heldout_set(kb: BrandKB) -> EvalSet:
     """The brand's held-out past answers (retrieval/splits.py) and its labelled test split."""
     _, test = split_past_answers(kb.past_answers)
-    items = [
-        EvalItem(
-            id=p.id,
-            request=SuggestionRequest(brand=kb.brand, channel=p.channel, message=p.message, thread=p.thread, agent=p.agent),
-            reference=p.answer,
-            article_id=p.article_id,
-            conversation_id=p.conversation_id,
-        )
-        for p in test
-    ]
+    items = [past_answer_item(p, kb.brand) for p in test]
     labelled = [
         EvalItem(
             id=m.id,
