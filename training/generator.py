@@ -64,6 +64,8 @@ class GeneratorConfig:
     # "cpu" (default) or e.g. "cuda" where a GPU is lent; bf16 autocast on CUDA. Not part of key():
     # a run may resume on another device.
     device: str = "cpu"
+    # canned answers paired with this many train messages each as extra examples (training/generator_data.py)
+    canned_pairs: int = 2
 
     @property
     def learning_rate(self) -> float:
@@ -401,7 +403,7 @@ def run(
     seed_everything(config.seed)
     started = time.perf_counter()
     retriever = heldout_retriever(kb, embedder, settings)
-    train, test = build_examples(kb, settings, embedder, retriever=retriever)
+    train, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs)
     data = examples_hash(train)
     echo(f"{kb.brand}: {len(train)} training / {len(test)} held-out examples (data {data}) in {time.perf_counter() - started:.0f} s")
     model, tokenizer = base if base is not None else load_base(config.base_model, settings.data_dir / "base_models")
@@ -480,6 +482,7 @@ def package_run(
     *,
     base_model: str | None = None,
     eval_limit: int | None = None,
+    canned_pairs: int | None = None,
     progress: bool = True,
     echo: Callable[[str], None] = print,
 ) -> Path:
@@ -502,14 +505,17 @@ def package_run(
     chosen.update(device="cpu", base_model=base_model or GeneratorConfig.base_model)
     if eval_limit is not None:
         chosen["eval_limit"] = eval_limit
+    if canned_pairs is not None:
+        chosen["canned_pairs"] = canned_pairs
     config = GeneratorConfig(**chosen)
     retriever = heldout_retriever(kb, embedder, settings)
-    train, test = build_examples(kb, settings, embedder, retriever=retriever)
+    train, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs)
     data = examples_hash(train)
     if result.get("data_hash") != data:
         raise ValueError(
             f"{run_path} was trained on other examples (data {result.get('data_hash')}, here {data}): export them again "
-            f"with `webcare train generator --brand {kb.brand} --export-examples FILE` and re-run the sweep"
+            f"with `webcare train generator --brand {kb.brand} --export-examples FILE` and re-run the sweep "
+            f"(a run exported before canned answers were added: --canned-pairs 0)"
         )
     from peft import PeftModel
 

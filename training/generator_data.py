@@ -1,7 +1,13 @@
-"""Training set of the reply generator, built from a brand's past answers.
+"""Training set of the reply generator, built from a brand's past answers and canned answers.
 
 One example per past answer: input = tone profile summary + the passages the REAL retriever returns
 for that message + thread + message; target = the agent's real reply.
+
+Canned answers (the team's vetted texts) add TRAIN examples: each canned answer that belongs to an
+article is paired with up to ``canned_pairs`` train past-answer messages about that same article
+(the customer's question); the target is the canned text framed in the brand's tone for that channel
+(greeting, register, signature, length), as the pipeline would frame it. Retrieval for such an example
+excludes the canned answer itself as well as the message's own conversation.
 
 No leakage: retrieval runs over the KB plus the TRAIN split's past answers, and for every example
 the past answers of its own conversation are excluded, so an example never sees its own answer (nor
@@ -12,6 +18,7 @@ split is stable and by conversation (retrieval/splits.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from models.embedder import Embedder
 from models.pii import PiiDetector
@@ -23,6 +30,7 @@ from training.generator_example import GenExample, examples_hash
 from training.retrieval_eval import heldout_retriever
 from webcare.prompting import build_messages, retrieval_query, select_passages
 from webcare.settings import Settings
+from webcare.tone import apply_tone
 
 
 def own_passage_ids(past: PastAnswer, conversation_of: dict[str, list[str]]) -> set[str]:
@@ -67,6 +75,36 @@ def build_example(
     )
 
 
+def build_canned_examples(
+    kb: BrandKB,
+    retriever: HybridRetriever,
+    pii: PiiDetector,
+    train: Sequence[PastAnswer],
+    conversation_of: dict[str, list[str]],
+    *,
+    k: int,
+    pairs: int,
+    limit: int | None = None,
+) -> list[GenExample]:
+    """Canned answers as extra train examples (see the module doc); deterministic (messages by id)."""
+    if pairs < 1 or limit == 0:
+        return []
+    by_article: dict[str, list[PastAnswer]] = {}
+    for past in sorted(train, key=lambda p: p.id):
+        if past.article_id:
+            by_article.setdefault(past.article_id, []).append(past)
+    out: list[GenExample] = []
+    for canned in kb.canned:
+        for past in by_article.get(canned.article_id or "", [])[:pairs]:
+            exclude = own_passage_ids(past, conversation_of) | {f"canned:{canned.id}"}
+            example = build_example(past, kb, retriever, pii, exclude, k=k)
+            target = apply_tone(canned.text, kb.profile.tone, kb.profile.agent(past.agent), length_limit=example.length_limit).text
+            out.append(replace(example, id=f"canned:{canned.id}:{past.id}", target=target))
+            if limit is not None and len(out) >= limit:
+                return out
+    return out
+
+
 def build_examples(
     kb: BrandKB,
     settings: Settings,
@@ -75,8 +113,10 @@ def build_examples(
     k: int = 3,
     limit: int | None = None,
     retriever: HybridRetriever | None = None,
+    canned_pairs: int = 2,
 ) -> tuple[list[GenExample], list[GenExample]]:
-    """(train, held-out) examples; retrieval over KB + train past answers, own conversation excluded."""
+    """(train, held-out) examples; retrieval over KB + train past answers, own conversation excluded.
+    ``canned_pairs``: messages paired with each canned answer as extra train examples (0: none)."""
     train, test = split_past_answers(kb.past_answers)
     retriever = retriever or heldout_retriever(kb, embedder, settings, train)
     pii = PiiDetector(kb.profile.pii_patterns)
@@ -88,4 +128,5 @@ def build_examples(
         chosen = list(items)[:limit] if limit else list(items)
         return [build_example(p, kb, retriever, pii, own_passage_ids(p, conversation_of), k=k) for p in chosen]
 
-    return make(train), make(test)
+    extra = build_canned_examples(kb, retriever, pii, train, conversation_of, k=k, pairs=canned_pairs, limit=limit)
+    return make(train) + extra, make(test)

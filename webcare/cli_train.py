@@ -71,6 +71,9 @@ def train_generator_cmd(
     eval_limit: int = typer.Option(40, min=0, help="Held-out examples generated for the artifact's metrics (0: none)."),
     seed: int = typer.Option(7),
     device: str = typer.Option("cpu", help="Torch device to train on: cpu, or cuda where a GPU is lent (bf16 autocast)."),
+    canned_pairs: int = typer.Option(
+        2, min=0, help="Pair each canned answer with this many train messages about its article as extra examples (0: past answers only)."
+    ),
     export_examples: Path | None = typer.Option(
         None, "--export-examples", help="Only write the training + held-out examples (JSON Lines) for training.generator_sweep elsewhere."
     ),
@@ -93,7 +96,7 @@ def train_generator_cmd(
         from training.generator_data import build_examples
         from training.generator_example import write_examples
 
-        train, test = build_examples(registry.current_kb(brand), services.settings, registry.embedder_for(brand))
+        train, test = build_examples(registry.current_kb(brand), services.settings, registry.embedder_for(brand), canned_pairs=canned_pairs)
         n = write_examples(export_examples, [*train, *test])
         typer.echo(f"{brand}: wrote {n} examples ({len(train)} train / {len(test)} held-out) to {export_examples}")
         return
@@ -101,7 +104,7 @@ def train_generator_cmd(
         try:
             path = package_run(
                 registry.current_kb(brand), services.settings, registry.embedder_for(brand), from_run,
-                eval_limit=eval_limit, echo=typer.echo,
+                eval_limit=eval_limit, canned_pairs=canned_pairs, echo=typer.echo,
             )
         except (FileNotFoundError, ValueError) as exc:
             raise typer.BadParameter(str(exc), param_hint="--from-run") from exc
@@ -109,7 +112,7 @@ def train_generator_cmd(
         return
     config = GeneratorConfig(
         lora=lora, epochs=epochs, max_steps=max_steps, batch_size=batch_size, max_len=max_len, lr=lr,
-        checkpoint_every=checkpoint_every, eval_limit=max(eval_limit, 1), seed=seed, device=device,
+        checkpoint_every=checkpoint_every, eval_limit=max(eval_limit, 1), seed=seed, device=device, canned_pairs=canned_pairs,
     )
     path = run(
         registry.current_kb(brand), services.settings, registry.embedder_for(brand), config,

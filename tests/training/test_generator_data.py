@@ -9,7 +9,8 @@ from training.generator_data import build_examples, examples_hash
 
 def test_split_is_by_conversation_and_stable(bieb_examples, bieb_kb) -> None:  # type: ignore[no-untyped-def]
     train, test = bieb_examples
-    assert len(train) + len(test) == len(bieb_kb.past_answers)
+    past_train = [e for e in train if not e.id.startswith("canned:")]
+    assert len(past_train) + len(test) == len(bieb_kb.past_answers)
     train_convs = {e.conversation_id for e in train}
     test_convs = {e.conversation_id for e in test}
     assert train_convs and test_convs and not train_convs & test_convs
@@ -19,13 +20,23 @@ def test_split_is_by_conversation_and_stable(bieb_examples, bieb_kb) -> None:  #
 def test_no_leakage_of_own_answer_or_conversation(bieb_kb, settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     # plant a unique marker at the start of every past answer, then look for it in the prompts
     planted = [p.model_copy(update={"answer": f"ZQ{p.id.replace('-', '')}Q {p.answer}"}) for p in bieb_kb.past_answers]
-    kb = BrandKB(bieb_kb.root, bieb_kb.profile, bieb_kb.articles, bieb_kb.canned, planted, bieb_kb.labelled)
+    canned = [c.model_copy(update={"text": f"ZC{c.id.replace('-', '')}C {c.text}"}) for c in bieb_kb.canned]
+    kb = BrandKB(bieb_kb.root, bieb_kb.profile, bieb_kb.articles, canned, planted, bieb_kb.labelled)
     train, test = build_examples(kb, settings, hash_embedder)
     marker = {p.id: f"ZQ{p.id.replace('-', '')}Q" for p in planted}
     by_conversation: dict[str, list[str]] = {}
     for p in planted:
         by_conversation.setdefault(p.conversation_id, []).append(p.id)
     held_out = [marker[e.id] for e in test]
+    from_canned = [e for e in train if e.id.startswith("canned:")]
+    assert len(from_canned) > 20  # canned answers with an article, paired with train messages
+    for example in from_canned:
+        canned_id = example.id.split(":")[1]
+        own = f"ZC{canned_id.replace('-', '')}C"
+        prompt = "\n".join(m["content"] for m in example.messages)
+        assert own not in prompt and own in example.target, example.id  # its own canned text is only the target
+        signatures = tuple(f"^{a.initials}" for a in kb.profile.agents)  # framed like a served draft: the agent signs
+        assert example.split == "train" and example.target.rstrip().endswith(signatures) and example.target.startswith("H")
     seen_other = 0
     for example in train + test:
         prompt = "\n".join(m["content"] for m in example.messages)
