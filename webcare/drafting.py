@@ -13,6 +13,8 @@ from webcare.types import Draft, Source
 
 ANSWER_KINDS = ("past_answer", "canned")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# The answer itself already moves the customer to a private channel: the privacy notice would say it twice.
+_ASKS_PRIVATE = re.compile(r"\bDM\b|\bpriv[ée]\s?bericht|\bwhatsapp\b", re.IGNORECASE)
 
 
 def _key(text: str) -> str:
@@ -89,7 +91,10 @@ class RetrievalDrafter:
         chosen = chosen[:wanted]
         drafts: list[Draft] = []
         for rank, (hit, body) in enumerate(chosen):
-            toned = apply_tone(body, profile.tone, signer, greeting_index=rank, length_limit=length_limit, prefix=prefix)
+            notice = None if prefix and _ASKS_PRIVATE.search(body) else prefix
+            toned = apply_tone(body, profile.tone, signer, greeting_index=rank, length_limit=length_limit, prefix=notice)
+            if prefix and notice is None and not _ASKS_PRIVATE.search(toned.text):  # the channel limit cut that part
+                toned = apply_tone(body, profile.tone, signer, greeting_index=rank, length_limit=length_limit, prefix=prefix)
             support = [_source(h) for h in articles[:2] if h.passage.id != hit.passage.id]
             drafts.append(
                 Draft(
