@@ -5,7 +5,7 @@ agents' suggestions and eval see the same retrieval, flags and drafts. An answer
 
 1. no personal data in the message (``pii``), no escalation flag (``escalation``), no sarcasm flag
    (``sarcasm``), and the customer wrote in the brand's language (``language``);
-2. the best draft is built on a vetted answer (a canned answer or a past agent answer), not on an
+2. the best retrieval draft is built on a vetted answer (a canned answer or a past agent answer), not on an
    article fragment, and the best retrieved article is the one that answer is based on (else
    ``no_faq_match``): two independent signals must agree;
 3. its confidence reaches the brand's confidence bar (else ``low_confidence``). The confidence is
@@ -89,12 +89,15 @@ class AutoAnswer(BaseModel):
     versions: dict[str, str] = Field(default_factory=dict)
 
 
+def vetted_answer(drafts: Sequence[Draft]) -> Draft | None:
+    """The best retrieval draft if it is built on a vetted answer (canned / past answer), else None.
+    Generated and hand-over drafts are never sent by the chatbot: only the team's own texts are."""
+    best = next((d for d in drafts if d.method == "retrieval"), None)
+    return best if best is not None and best.sources and best.sources[0].kind in ANSWER_KINDS else None
+
+
 def top_answer(suggestion: Suggestion) -> Draft | None:
-    """The best draft if it is built on a vetted answer (canned / past answer), else None."""
-    if not suggestion.drafts:
-        return None
-    best = suggestion.drafts[0]
-    return best if best.sources and best.sources[0].kind in ANSWER_KINDS else None
+    return vetted_answer(suggestion.drafts)
 
 
 def blocking_reason(flags: Flags, brand_language: str) -> tuple[HandoffReason | None, str]:
@@ -127,10 +130,10 @@ def ranking_agreement(candidates: Sequence[Hit], article_id: str) -> int:
 
 
 def answer_confidence(drafts: Sequence[Draft], candidates: Sequence[Hit]) -> float | None:
-    """``(k + score) / 5`` for the best draft when it is built on a vetted answer with an article."""
-    if not drafts or not drafts[0].sources or drafts[0].sources[0].kind not in ANSWER_KINDS:
+    """``(k + score) / 5`` for the vetted answer the chatbot would send (``vetted_answer``)."""
+    best = vetted_answer(drafts)
+    if best is None:
         return None
-    best = drafts[0]
     article_id = best.sources[0].article_id
     if article_id is None:
         return None

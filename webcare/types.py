@@ -118,9 +118,10 @@ class Suggestion(BaseModel):
     auto_answerable: bool
     answer_confidence: float | None = Field(
         None,
-        description="How sure the best draft answers a FAQ: (k + score) / 5, where k of 4 independent rankings "
-        "(dense answers, dense articles, BM25 answers, BM25 articles) point at the article of the best vetted "
-        "answer and score is its retrieval score. Null when the best draft is not built on a vetted answer.",
+        description="How sure the best retrieval draft answers a FAQ: (k + score) / 5, where k of 4 independent "
+        "rankings (dense answers, dense articles, BM25 answers, BM25 articles) point at the article of that vetted "
+        "answer and score is its retrieval score. Null when the best retrieval draft is not built on a vetted "
+        "answer with an article.",
     )
     timings_ms: dict[str, float]
     versions: dict[str, str] = Field(default_factory=dict, description="Models and index serving this answer.")

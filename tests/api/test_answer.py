@@ -172,5 +172,7 @@ def test_confidence_counts_the_rankings_that_agree() -> None:
     assert ranking_agreement(candidates, "verlengen") == 3 and ranking_agreement(candidates, "boetes") == 1
     draft = Draft(text="x", score=0.6, sources=[Source(id="canned:a", kind="canned", score=0.6, article_id="verlengen")])
     assert answer_confidence([draft], candidates) == round((3 + 0.6) / 5, 4)
-    handover = Draft(text="x", score=1.0, sources=[], method="handover")
-    assert answer_confidence([handover, draft], candidates) is None  # only the draft shown first counts
+    generated = Draft(text="x", score=0.9, sources=[Source(id="past_answer:b", kind="past_answer", score=0.9)], method="generator")
+    # the chatbot only ever sends the team's own text: its confidence is the retrieval draft's
+    assert answer_confidence([generated, draft], candidates) == round((3 + 0.6) / 5, 4)
+    assert answer_confidence([generated], candidates) is None
