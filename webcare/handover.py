@@ -67,14 +67,17 @@ _PRIVATE_WHERE = "Dat kan via een privébericht."
 
 def handover_text(profile: BrandProfile, reason: str) -> str:
     """The brand's template for ``reason`` (its own, else the default), in the brand's register."""
-    text = profile.handover_templates.get(reason) or DEFAULT_HANDOVER[reason]
-    return to_register(text, profile.tone.address_form)
+    return _brand_texts(profile)[HANDOVER_REASONS.index(reason)]
 
 
 def handover_texts(profile: BrandProfile) -> list[str]:
-    """Every hand-over text this brand can send: what the brand itself states (guard evidence; the
-    guard asks for every draft, so the converted texts are cached per register and templates)."""
-    return list(_handover_texts(profile.tone.address_form, tuple(sorted(profile.handover_templates.items()))))
+    """Every hand-over text this brand can send: what the brand itself states (guard evidence)."""
+    return list(_brand_texts(profile))
+
+
+def _brand_texts(profile: BrandProfile) -> tuple[str, ...]:
+    # the guard asks for every draft: the converted texts are cached per register and templates
+    return _handover_texts(profile.tone.address_form, tuple(sorted(profile.handover_templates.items())))
 
 
 @lru_cache(maxsize=64)
