@@ -103,6 +103,21 @@ def strip_frame(text: str) -> str:
 _HARD_WRAP = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*(?:\n|[-*•]\s|\d+[.)]\s))[ \t]*(?=\S)")
 
 
+# A short exclamation that answered the other customer's situation ("Gefeliciteerd!", "Beterschap!",
+# "Wat leuk!") makes no sense in a reply to someone else: dropped when a reused answer starts with it.
+_CONTEXT_INTERJECTION = re.compile(
+    r"^(?:gefeliciteerd|beterschap|gecondoleerd|sterkte|hoera|oei|oeps|balen|jammer|graag gedaan|dank je wel|dankjewel|"
+    r"bedankt|wat (?:leuk|fijn|goed|sneu|naar|balen|jammer|een pech|stom|vervelend))(?:\s+[\w'-]+){0,3}\s*!+\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def drop_context_interjection(text: str) -> str:
+    """``text`` without a leading context-bound exclamation (see ``_CONTEXT_INTERJECTION``)."""
+    rest = _CONTEXT_INTERJECTION.sub("", text, count=1)
+    return rest[:1].upper() + rest[1:] if rest != text else text
+
+
 def unwrap(text: str) -> str:
     """Join hard-wrapped lines; paragraphs and list items keep their line breaks."""
     return _HARD_WRAP.sub(" ", text)
@@ -142,7 +157,7 @@ def apply_tone(
 ) -> ToneResult:
     """Compose greeting + body + signature in the brand's register, within the channel's limit."""
     notes: list[str] = []
-    core = unwrap(strip_frame(body))
+    core = drop_context_interjection(unwrap(strip_frame(body)))
     converted = to_register(core, profile.address_form)
     if converted != core:
         notes.append(f"register converted to '{profile.address_form}'")

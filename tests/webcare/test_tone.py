@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.kb_schema import Agent, ToneProfile
-from webcare.tone import apply_tone, fit_length, strip_frame, to_register, unwrap
+from webcare.tone import apply_tone, drop_context_interjection, fit_length, strip_frame, to_register, unwrap
 
 BIEB = ToneProfile(register="je", emoji=False, signature="initials", signature_template="^{initials}", greetings=["Hoi!"])
 FORMAL = ToneProfile(register="u", emoji=False, signature="first_name", signature_template="Met vriendelijke groet, {first_name}", greetings=["Goedemiddag,"])
@@ -68,3 +68,11 @@ def test_hard_wrapped_lines_are_joined_but_lists_and_paragraphs_stay() -> None:
     assert unwrap("Zo werkt het:\n- open de app\n- tik op Verlengen") == "Zo werkt het:\n- open de app\n- tik op Verlengen"
     assert unwrap("Eerste alinea.\n\nTweede alinea.") == "Eerste alinea.\n\nTweede alinea."
     assert unwrap("Stappen:\n1. inloggen\n2. verlengen") == "Stappen:\n1. inloggen\n2. verlengen"
+
+
+def test_another_customers_exclamation_is_dropped_from_a_reused_answer() -> None:
+    assert drop_context_interjection("Gefeliciteerd! Ja, ze kan vanaf de geboorte lid worden.") == "Ja, ze kan vanaf de geboorte lid worden."
+    assert drop_context_interjection("Beterschap! Na 7 dagen stuurt PostNL het terug.") == "Na 7 dagen stuurt PostNL het terug."
+    assert drop_context_interjection("Wat leuk om te horen! dat kan zeker.") == "Dat kan zeker."
+    for kept in ("Nee, juist niet openen: laat hem dicht.", "Top, dat kan.", "Jammer genoeg kan dat niet, want de termijn is voorbij.", "Bedankt!"):
+        assert drop_context_interjection(kept) == kept
