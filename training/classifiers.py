@@ -110,21 +110,24 @@ def _lr(c: float, *, balanced: bool = True):  # type: ignore[no-untyped-def]
     return LogisticRegression(C=c, solver="liblinear", max_iter=3000, class_weight="balanced" if balanced else None, random_state=SEED)
 
 
+def _head(c: float, y: np.ndarray) -> Any:
+    """Logistic regression for ``y``; one-vs-rest liblinear for 3+ classes (liblinear is binary only,
+    and a multinomial lbfgs fit is ~10x slower here)."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    return _lr(c) if len(set(y.tolist())) == 2 else OneVsRestClassifier(_lr(c))
+
+
 def _calibrated_head(x: Any, y: np.ndarray, c: float, folds: int) -> tuple[PlattCalibrated, np.ndarray]:
     """Logistic regression + Platt calibration fitted on its out-of-fold decision values; returns
     the head and the calibrated out-of-fold probabilities (rows x classes) of the training split."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
 
-    from sklearn.multiclass import OneVsRestClassifier
-
-    def make() -> Any:  # one-vs-rest liblinear: a multinomial lbfgs fit is ~10x slower here
-        return _lr(c) if len(set(y.tolist())) == 2 else OneVsRestClassifier(_lr(c))
-
-    oof = cross_val_predict(make(), x, y, cv=_folds(folds), method="decision_function")
+    oof = cross_val_predict(_head(c, y), x, y, cv=_folds(folds), method="decision_function")
     oof2d = PlattCalibrated._as_2d(oof)
     calibrator = LogisticRegression(C=100.0, max_iter=1000).fit(oof2d, y)
-    return PlattCalibrated(make().fit(x, y), calibrator), calibrator.predict_proba(oof2d)
+    return PlattCalibrated(_head(c, y).fit(x, y), calibrator), calibrator.predict_proba(oof2d)
 
 
 def _folds(n: int):  # type: ignore[no-untyped-def]
@@ -136,7 +139,7 @@ def _folds(n: int):  # type: ignore[no-untyped-def]
 def _choose_c(x: Any, y: np.ndarray, grid: Sequence[float], folds: int, scoring: str) -> float:
     from sklearn.model_selection import cross_val_score
 
-    best = max(grid, key=lambda c: (cross_val_score(_lr(c), x, y, cv=_folds(folds), scoring=scoring).mean(), -abs(np.log(c / 0.3))))
+    best = max(grid, key=lambda c: (cross_val_score(_head(c, y), x, y, cv=_folds(folds), scoring=scoring).mean(), -abs(np.log(c / 0.3))))
     return float(best)
 
 

@@ -51,3 +51,14 @@ def test_sarcasm_uses_the_thread(bieb_flag_classifier, embedder) -> None:  # typ
     assert after_complaints.sarcasm.value and not after_solution.sarcasm.value
     assert after_complaints.sentiment.label == "negative" and after_solution.sentiment.label == "positive"  # type: ignore[union-attr]
     assert "repeated" in after_complaints.escalation.reasons and not after_solution.escalation.value
+
+
+def test_tuning_chooses_c_per_head_from_the_grid(embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # --tune cross-validates C for the 3-class sentiment head too (liblinear alone is binary only)
+    grid = (0.1, 1.0)
+    path = train_classifiers(
+        REPO_ROOT / "knowledge_base", tmp_path, "bieb", embedder, hyper=Hyper(folds=3, tune=True, c_grid=grid),
+        progress=False, limit=45, limit_test=15,
+    )
+    chosen = read_info(path).hyperparameters
+    assert chosen["tune"] is True and chosen["c_sarcasm"] in grid and chosen["c_sentiment"] in grid
