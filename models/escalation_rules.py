@@ -299,6 +299,11 @@ _REPEAT_MARK = _rx(
     r"(?:tweede|derde|vierde|vijfde|\d+e) (?:\w+ ){0,2}(?:dag|keer|week|mail|melding|afspraak)",
     r"\d+ (?:dagen|weken|maanden) geleden (?:al )?(?:aangevraagd|gemeld|gevraagd|gemaild|gebeld|besteld|opgestuurd|ingestuurd)",
     r"(?:nu )?al \d+ (?:dagen|weken|maanden)", r"\d+ (?:dagen|weken|maanden) later",
+    # the customer says they reported it before ("ook al gebeld", "al eerder gemeld", "al 2x doorgegeven")
+    r"(?:ook al|al eerder|ook eerder|al eens) (?:\w+ )?(?:gebeld|gemaild|gemeld|gevraagd|doorgegeven|gestuurd|geklaagd|aangegeven|gechat|gezegd)",
+    r"nogmaals(?! (?:bedankt|dank|sorry|excuses|top))", r"al \d+ ?(?:x|keer)",
+    r"\d+ ?x (?:gebeld|gemaild|gemeld|gevraagd|doorgegeven|gestuurd)", r"hoe vaak (?:moet|nog|heb)",
+    r"steeds (?:een )?(?:ander|hetzelfde) (?:antwoord|verhaal)", r"nou eens", r"(?:precies )?hetzelfde (?:gevraagd|gemeld|gezegd)"
 )
 _RESOLVED = _rx(
     r"opgelost", r"gerepareerd", r"gemaakt", r"teruggezet", r"teruggestort", r"terugbetaald", r"kwijtgescholden", r"nagestuurd",

@@ -218,3 +218,40 @@ def test_sarcastic_reply_to_an_unsolved_problem_counts_as_repeated() -> None:
     assert reasons == ["repeated"] and "sarcas" in explanations[0]
     assert combine_escalation([], scores, {}, sarcasm_threshold=0.9, unsolved_thread=True)[0] == []  # not sarcastic enough
     assert combine_escalation([], scores, {}, sarcasm_threshold=0.5, unsolved_thread=False)[0] == []  # solved thread
+
+
+OPEN_THREAD = [
+    ("customer", "Mijn bestelling is niet aangekomen, ordernummer staat in de mail"),
+    ("agent", "Hoi! Ik heb het doorgezet naar de vervoerder, je hoort binnen 2 dagen van ons. ^SV"),
+]
+SOLVED = [("customer", "Mijn bestelling is niet aangekomen"), ("agent", "Hoi! Hij is vandaag bij de buren bezorgd, fijne dag! ^SV")]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Heb gisteren ook al gebeld hierover",
+        "Ik heb dit al eerder gemeld",
+        "Nogmaals: waar is mijn pakket?",
+        "Vorige week heb ik precies hetzelfde gevraagd",
+        "Ik heb het al 2x doorgegeven",
+        "Hoe vaak moet ik het nog vragen?",
+        "Ik krijg steeds een ander antwoord",
+        "Wanneer krijg ik nou eens antwoord?",
+    ],
+)
+def test_the_customer_saying_they_reported_it_before_is_repeated(message: str) -> None:
+    assert "repeated" in reasons(message, thread=OPEN_THREAD)
+
+
+@pytest.mark.parametrize(
+    ("message", "thread"),
+    [
+        ("Nogmaals bedankt voor de snelle hulp!", SOLVED),
+        ("Nogmaals bedankt, hij is binnen!", OPEN_THREAD),
+        ("Ik heb al eerder een tv bij jullie gekocht, is er korting voor vaste klanten?", OPEN_THREAD[:1]),
+        ("Ik heb al eerder bij jullie besteld, kan ik mijn oude adres gebruiken?", []),
+    ],
+)
+def test_thanks_again_and_earlier_orders_are_not_repeated(message: str, thread: list) -> None:  # type: ignore[type-arg]
+    assert "repeated" not in reasons(message, thread=thread)
