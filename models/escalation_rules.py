@@ -143,6 +143,11 @@ _CHURN_CANCEL = _rx(
     r"(?:laatste|allerlaatste) (?:aankoop|keer|bestelling) (?:bij|van|hier)", r"laatste keer dat ik (?:hier|bij jullie|bij \w+) (?:\w+ ){0,2}(?:koop|bestel|kom|leen)",
     r"(?:volgende|nieuwe) \w+ (?:haal|koop|bestel|leen) ik (?:\w+ )?(?:bij|ergens)", r"ben ik weg(?: bij)?", r"(?:hoeft|hoef) (?:het|ik het) (?:voor mij )?niet meer",
     r"(?<=[,.!] )nooit meer[.!]*$", r"(?:ga|stap|ben) (?:ik )?(?:\w+ )?over (?:naar|op)", r"naar de concurrent", r"bij de concurrent",
+    # thinking of leaving, going elsewhere, a lost customer, "cancel"
+    r"stop te zetten", r"op te zeggen", r"klant kwijt",
+    r"ga (?:ik )?(?:voortaan |dan |gewoon )+(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|concurrent|een ander)\w*",
+    r"bij (?:coolblue|mediamarkt|bol(?:\.com)?|amazon|de concurrent) (?:\w+ ){0,4}(?:wel|gewoon) (?:\w+ ){0,3}(?:voor elkaar|geregeld|goed|snel)",
+    r"cancel\w* (?:\S+ ){0,2}\S*(?:lidmaatschap|abonnement|account)",
 )
 # what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
 _CHURN_OBJECT_ONLY = _rx(r"nieuwsbrief\w*", r"mailing\w*", r"notificatie\w*", r"meldingen", r"pushberichten", r"reservering\w*", r"herinnering\w*", r"sms(?:-?je)?s?", r"e-?mails")
@@ -181,6 +186,8 @@ _SAFETY = _rx(
     r"geëlektrocuteerd", r"gaslucht", r"(?:ruik|rook|ruiken|ruikt) (?:\w+ ){0,2}gas", r"koolmonoxide", r"verstikking\w*",
     r"(?:kast|stelling|stellingkast|boekenkast|rek|schap|tv|televisie|bord|scherm) (?:\w+ ){0,3}(?:viel|valt|vielen) (?:\w+ ){0,2}om",
     r"omgevallen", r"instortings?gevaar", r"ingestort", r"scherpe (?:rand|randen|punt|punten)", r"splinters?",
+    r"spekglad", r"glad (?:door|van) (?:de |het )?(?:regen|ijs|sneeuw|water|vocht)",
+    r"(?:deur|lift\w*|schuifdeur) (?:\w+ ){0,4}(?:sloot|klapte|viel) (?:\w+ ){0,2}(?:op|tegen) (?:de |zijn |haar |mijn )?(?:arm|hand|been|vinger|voet|hoofd)\w*",
     r"(?:accu|batterij|powerbank) (?:\w+ ){0,5}(?:opgezwollen|staat bol|bol gaan staan|lekt|lekte)",
 )
 _SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
@@ -199,6 +206,9 @@ _SECURITY = _rx(
     r"met (?:mijn|m'n|mn) (?:creditcard|kaart|gegevens)", r"aan een onbekende", r"spamt", r"privacy is", r"lekker met privacy", r"#datalek",
     r"(?:een )?ander (?:zomaar )?(?:met|op) mijn (?:account|pas)", r"mijn pas (?:nog )?(?:en|heeft) (?:\w+ ){0,3}leent",
     r"(?:gestolen|kwijt)\w*,? (?:kunnen|kun|wil) (?:jullie|je|u) (?:\w+ )?blokkeren", r"echt van jullie",
+    r"(?:op|via) een (?:link|linkje) (?:\w+ ){0,4}geklikt", r"(?:zich )?voor(?:doet|deed) als",
+    r"nep-(?:mail|sms|site|bericht|link|whatsapp|account|app)\w*", r"vreemde (?:leningen|bestellingen|betalingen|transacties|afschrijvingen)",
+    r"iemand anders in (?:mijn|m'n|mn) (?:account|profiel)",
     r"ingelogd (?:\S+ ){0,4}vanuit (?:een ander land|het buitenland|\w+land|rusland|china)", r"(?:vreemde|onbekende|verdachte) (?:login|inlog|inlogpoging)\w*",
     r"iemand (?:anders )?(?:heeft|had) (?:\w+ ){0,2}(?:mijn|m'n|mn) \w*(?:pas|account|kaart|gegevens)\w* (?:\w+ ){0,3}(?:gevonden|gebruikt|gestolen|overgenomen)",
     r"(?:mee|ermee) (?:\w+ ){0,3}(?:geleend|besteld|betaald|ingelogd)", r"account (?:\w+ )?(?:is |werd )?overgenomen", r"overgenomen account",
