@@ -396,7 +396,8 @@ def run(
     """Build the data, fine-tune, evaluate on the held-out split and write a ``generator`` artifact.
     ``base``: an already loaded (model, tokenizer) instead of ``config.base_model`` (tests)."""
     from models.generator import load_base
-    from training.generator_data import build_examples, examples_hash
+    from training.generator_data import build_examples
+    from training.generator_example import examples_hash
     from training.retrieval_eval import heldout_retriever
 
     config = config or GeneratorConfig()
@@ -491,7 +492,8 @@ def package_run(
     from dataclasses import fields
 
     from models.generator import load_base
-    from training.generator_data import build_examples, examples_hash
+    from training.generator_data import build_examples
+    from training.generator_example import examples_hash
     from training.retrieval_eval import heldout_retriever
 
     result_file = run_path / "result.json"

@@ -26,7 +26,7 @@ from retrieval.kb_loader import BrandKB
 from retrieval.kb_schema import PastAnswer
 from retrieval.retriever import HybridRetriever
 from retrieval.splits import split_of, split_past_answers
-from training.generator_example import GenExample, examples_hash
+from training.generator_example import GenExample
 from training.retrieval_eval import heldout_retriever
 from webcare.prompting import build_messages, retrieval_query, select_passages
 from webcare.settings import Settings

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from retrieval.kb_loader import BrandKB
 from retrieval.splits import split_of
-from training.generator_data import build_examples, examples_hash
+from training.generator_data import build_examples
+from training.generator_example import examples_hash
 
 
 def test_split_is_by_conversation_and_stable(bieb_examples, bieb_kb) -> None:  # type: ignore[no-untyped-def]
