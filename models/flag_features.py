@@ -49,12 +49,15 @@ _TROUBLE = _rx(
     r"wacht\w*", r"wachtrij", r"\w*annule\w*", r"cancel\w*", r"kwijt\w*", r"te laat", r"dicht", r"gesloten", r"boete\w*", r"vertraa?gd?\w*",
     r"verkeerde?", r"lek\w*", r"crash\w*", r"offline", r"storing", r"weggegooid", r"zonder (?:iets|het|te|bericht|melding)", r"uitgelogd", r"logt \w+ uit",
     r"\d+ (?:dagen|weken|maanden|uur|minuten|kwartier)", r"kapot\w*", r"defect", r"lege doos", r"in de regen", r"(?:opnieuw|weer) (?:\w+ )?(?:vrij|wachten|bellen)",
+    r"(?:kan|kon|lukt|lukte) (?:\w+ ){0,3}niet (?:meer )?(?:inloggen|betalen|bestellen|bellen|openen|verlengen|lenen)", r"niet meer (?:inloggen|werken|werkt)",
 )
 # set phrases that carry the irony themselves ("Logisch!", "klassiek", "op z'n best", "zal wel")
 _IRONIC_PHRASE = _rx(
     r"logisch!*", r"klassiek\w*", r"op z['’]n best", r"staaltje", r"zal wel", r"wat een verrassing", r"wie had dat gedacht", r"hou van verrassingen",
     r"lekker (?:dan|hoor|bezig)", r"goed bezig", r"knap (?:hoor|gedaan|staaltje)", r"gefeliciteerd", r"applaus\w*", r"houdt het (?:leven )?spannend",
     r"scherp", r"consistent\w*", r"helemaal (?:top|goed|prima)", r"ik voel me (?:echt )?(?:gehoord|gezien|gewaardeerd)", r"10/10", r"vooruitgang",
+    # a claim taken back ("'vandaag bezorgd'. Niet dus."), mock agreement
+    r"niet dus", r"ja hoor[,.!]", r"ja ja", r"yeah right", r"tuurlijk",
 )
 _LAUGH = re.compile("[😂🤣]|\\b(?:haha+|hihi|lol)\\b", re.IGNORECASE)
 _MOCK_THANKS = _rx(r"(?:bedankt|dank\w*) (?:\w+ ){0,3}voor (?:niks|niets|helemaal niks)", r"voor niks", r"dankzij jullie", r"ik voel me (?:echt )?gehoord")
