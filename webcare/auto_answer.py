@@ -215,23 +215,28 @@ class BarStore:
             cached = self._cache.get(brand)
             if cached and cached[0] == mtime:
                 return cached[1]
+        fallback = ConfidenceBar(threshold=self.settings.auto_answer_threshold, source="settings")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("signal") != CONFIDENCE_SIGNAL:  # measured on an older confidence: run eval again
-                log.warning("auto-answer bar of %s was measured on another confidence signal; using the settings' bar until `webcare eval --brand %s` runs", brand, brand)
-                return ConfidenceBar(threshold=self.settings.auto_answer_threshold, source="settings")
-            bar = ConfidenceBar(
-                threshold=data["threshold"],
-                source="eval",
-                target_precision=data.get("target_precision"),
-                precision=data.get("precision"),
-                coverage=data.get("coverage"),
-                evaluated_at=data.get("written_at"),
-                eval_items=data.get("items"),
-            )
+                log.warning(
+                    "auto-answer bar of %s was measured on another confidence signal; using the settings' bar "
+                    "until `webcare eval --brand %s` runs", brand, brand,
+                )
+                bar = fallback
+            else:
+                bar = ConfidenceBar(
+                    threshold=data["threshold"],
+                    source="eval",
+                    target_precision=data.get("target_precision"),
+                    precision=data.get("precision"),
+                    coverage=data.get("coverage"),
+                    evaluated_at=data.get("written_at"),
+                    eval_items=data.get("items"),
+                )
         except (OSError, ValueError, KeyError, TypeError):
-            return ConfidenceBar(threshold=self.settings.auto_answer_threshold, source="settings")
-        with self._lock:
+            return fallback
+        with self._lock:  # cached per file version: a stale file is reported once, not per request
             self._cache[brand] = (mtime, bar)
         return bar
 
