@@ -80,6 +80,10 @@ def test_each_detector_fires_with_an_explanation(reason: str, message: str) -> N
         "Hebben jullie ook losse kabels voor de oplader? De mijne is kwijt",
         "Ik zoek een boek over de gasrotonde en klimaatbeleid",
         "Mijn powerbank laadt niet meer op, kan ik hem ruilen?",
+        "Kan ik mijn reservering stop te zetten?",
+        "Waar vul ik mijn gegevens in voor de pas?",
+        "Is het glad op de parkeerplaats? Ik kom straks met de auto",
+        "Ik heb mijn gegevens ingevuld maar krijg geen bevestiging van mijn bestelling",
     ],
 )
 def test_hard_negatives_stay_silent(message: str) -> None:
@@ -178,6 +182,17 @@ def test_obfuscated_slur_is_quoted_as_written() -> None:
         ("safety", "De accu van mijn nieuwe laptop staat bol, het toetsenbord komt omhoog"),
         ("safety", "Mijn zoontje werd bijna geraakt door een vallende lamp in de leeszaal"),
         ("safety", "Aan de nieuwe tafels zitten scherpe randen, mijn kind heeft zich opengehaald"),
+        ("churn", "Ik overweeg serieus om mijn abonnement stop te zetten"),
+        ("churn", "Dan ga ik voortaan wel naar de Bol"),
+        ("churn", "Jullie zijn een klant kwijt"),
+        ("churn", "Bij Coolblue krijg ik dit wel voor elkaar"),
+        ("churn", "ik cancel mijn Plus-abonnement"),
+        ("security", "Ik heb op een link geklikt in een mail van jullie en mijn gegevens ingevuld, klopt dat?"),
+        ("security", "Ik kreeg een WhatsApp van iemand die zich voordoet als jullie klantenservice"),
+        ("security", "Is dit een nep-sms? Er staat dat ik nog moet betalen"),
+        ("security", "Kan iemand anders in mijn account kijken? Ik zie vreemde leningen"),
+        ("safety", "De trap bij de ingang is spekglad door de regen"),
+        ("safety", "De deur van de lift sloot op de arm van mijn zoon"),
     ],
 )
 def test_broader_phrasings_are_found(reason: str, message: str) -> None:
@@ -255,36 +270,3 @@ def test_the_customer_saying_they_reported_it_before_is_repeated(message: str) -
 )
 def test_thanks_again_and_earlier_orders_are_not_repeated(message: str, thread: list) -> None:  # type: ignore[type-arg]
     assert "repeated" not in reasons(message, thread=thread)
-
-
-@pytest.mark.parametrize(
-    ("reason", "message"),
-    [
-        ("churn", "Ik overweeg serieus om mijn abonnement stop te zetten"),
-        ("churn", "Dan ga ik voortaan wel naar de Bol"),
-        ("churn", "Jullie zijn een klant kwijt"),
-        ("churn", "Bij Coolblue krijg ik dit wel voor elkaar"),
-        ("churn", "ik cancel mijn Plus-abonnement"),
-        ("security", "Ik heb op een link geklikt in een mail van jullie en mijn gegevens ingevuld, klopt dat?"),
-        ("security", "Ik kreeg een WhatsApp van iemand die zich voordoet als jullie klantenservice"),
-        ("security", "Is dit een nep-sms? Er staat dat ik nog moet betalen"),
-        ("security", "Kan iemand anders in mijn account kijken? Ik zie vreemde leningen"),
-        ("safety", "De trap bij de ingang is spekglad door de regen"),
-        ("safety", "De deur van de lift sloot op de arm van mijn zoon"),
-    ],
-)
-def test_more_phrasings_of_churn_security_and_safety(reason: str, message: str) -> None:
-    assert reason in reasons(message)
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "Kan ik mijn reservering stop te zetten?",
-        "Waar vul ik mijn gegevens in voor de pas?",
-        "Is het glad op de parkeerplaats? Ik kom straks met de auto",
-        "Ik heb mijn gegevens ingevuld maar krijg geen bevestiging van mijn bestelling",
-    ],
-)
-def test_look_alikes_of_churn_security_and_safety_stay_silent(message: str) -> None:
-    assert not reasons(message) & {"churn", "security", "safety"}
