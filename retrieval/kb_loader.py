@@ -125,7 +125,7 @@ def _read_text(path: Path, problems: list[KBProblem]) -> str | None:
     try:
         return decode_utf8(path.read_bytes(), path)
     except Utf8Error as exc:
-        problems.append(KBProblem(path, exc.line, str(exc).removeprefix(f"{path}: ")))
+        problems.append(KBProblem(path, exc.line, exc.detail))
         return None
 
 

@@ -63,6 +63,10 @@ class HybridRetriever:
         return self.store.remove(passage_ids)
 
     # search -----------------------------------------------------------------------------------
+    def pool_for(self, k: int) -> int:
+        """Candidates taken from each of FAISS and BM25 for a top-``k`` search."""
+        return max(self.candidates, k * 4)
+
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.encode([query])
 
@@ -78,9 +82,9 @@ class HybridRetriever:
         pool: int | None = None,
     ) -> list[Hit]:
         """Top-k hits, best first. ``kinds`` filters passage kinds; ``exclude_ids`` drops passages.
-        ``pool``: candidates taken from each of FAISS and BM25 (default ``max(candidates, 4k)``); with
+        ``pool``: candidates taken from each of FAISS and BM25 (default ``pool_for(k)``); with
         ``k >= 2 * pool`` every candidate comes back, so a caller can read each ranking's own best."""
-        pool = pool or max(self.candidates, k * 4)
+        pool = pool or self.pool_for(k)
         dense: dict[str, float] = {}
         if mode in ("hybrid", "dense") and len(self.store):
             vector = query_vector if query_vector is not None else self.embed_query(query)

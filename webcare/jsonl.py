@@ -17,7 +17,8 @@ class Utf8Error(ValueError):
     """The file is not UTF-8; ``line`` is where the first bad byte sits."""
 
     def __init__(self, path: Path | str, line: int, byte: int) -> None:
-        super().__init__(f"{path}: not valid UTF-8 (line {line}, byte {byte}); save it as UTF-8")
+        self.detail = f"not valid UTF-8 (line {line}, byte {byte}); save it as UTF-8"
+        super().__init__(f"{path}: {self.detail}")
         self.line = line
 
 

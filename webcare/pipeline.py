@@ -114,12 +114,15 @@ class SuggestionPipeline:
         """The best ``2 * k`` hits. ``query_vector``: the embedding of the PII-masked query, when the
         caller already has it. ``every_candidate``: also every further passage that either ranking
         (dense or BM25) found, same scores and order (the auto-answer confidence reads each ranking)."""
-        wanted = (k or self.settings.top_k) * 2
-        retriever = runtime.retriever
-        pool = max(retriever.candidates, wanted * 4)
-        return retriever.search(
+        wanted = self.hit_count(k)
+        pool = runtime.retriever.pool_for(wanted)
+        return runtime.retriever.search(
             runtime.pii.mask(query), k=2 * pool if every_candidate else wanted, mode=mode, query_vector=query_vector, pool=pool
         )
+
+    def hit_count(self, k: int | None = None) -> int:
+        """Hits the drafters see: twice the configured top-k (answers and articles compete for them)."""
+        return (k or self.settings.top_k) * 2
 
     def classify(
         self, runtime: BrandRuntime, request: SuggestionRequest, analysis: Analysis, message_vector: np.ndarray | None
@@ -167,7 +170,7 @@ class SuggestionPipeline:
             query = self.retrieval_query(request, analysis)
             query_vector = runtime.retriever.embed_query(runtime.pii.mask(query)) if mode != "bm25" else None
             candidates = self.retrieve(runtime, query, mode=mode, query_vector=query_vector, every_candidate=True)
-            hits = candidates[: self.settings.top_k * 2]
+            hits = candidates[: self.hit_count()]
         with timer.stage("classify"):
             flag_result = self.classify(runtime, request, analysis, query_vector if query == analysis.text else None)
         with timer.stage("generate"):
