@@ -66,6 +66,12 @@ class GeneratorConfig:
     device: str = "cpu"
     # canned answers paired with this many train messages each as extra examples (training/generator_data.py)
     canned_pairs: int = 2
+    # the prompt also holds the best retrieval draft, to be adapted (training/generator_data.py); the
+    # pipeline then passes its first retrieval draft to an artifact trained so
+    concept: bool = False
+    # the repetition penalty served with this model (models.generator.DECODINGS); the sweep picks it on
+    # validation together with the recipe
+    decoding: str = "prompt"
 
     @property
     def learning_rate(self) -> float:
@@ -73,7 +79,7 @@ class GeneratorConfig:
 
     def key(self) -> str:
         """Identifies a run for --resume (everything that changes the optimisation)."""
-        data = {k: v for k, v in asdict(self).items() if k not in ("checkpoint_every", "eval_limit", "max_steps", "epochs", "device")}
+        data = {k: v for k, v in asdict(self).items() if k not in ("checkpoint_every", "eval_limit", "max_steps", "epochs", "device", "decoding")}
         return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
 
 
@@ -404,7 +410,7 @@ def run(
     seed_everything(config.seed)
     started = time.perf_counter()
     retriever = heldout_retriever(kb, embedder, settings)
-    train, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs)
+    train, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs, concept=config.concept)
     data = examples_hash(train)
     echo(f"{kb.brand}: {len(train)} training / {len(test)} held-out examples (data {data}) in {time.perf_counter() - started:.0f} s")
     model, tokenizer = base if base is not None else load_base(config.base_model, settings.data_dir / "base_models")
@@ -461,7 +467,10 @@ def write_artifact(
         if evaluate and test:
             merged = model.merge_and_unload() if config.lora else model
             # decoded as served (the same copy bias), so the recorded metrics are what the quality gate should see
-            generator = ReplyGenerator(merged.to("cpu"), tokenizer, version=version, copy_bias=settings.generator_copy_bias)
+            generator = ReplyGenerator(
+                merged.to("cpu"), tokenizer, version=version, copy_bias=settings.generator_copy_bias, concept=config.concept,
+                decoding=config.decoding,
+            )
             with torch.inference_mode():
                 metrics["heldout"] = evaluate_generator(
                     generator, kb, test, retriever=retriever, limit=config.eval_limit, progress=progress
@@ -511,7 +520,7 @@ def package_run(
         chosen["canned_pairs"] = canned_pairs
     config = GeneratorConfig(**chosen)
     retriever = heldout_retriever(kb, embedder, settings)
-    train, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs)
+    train, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs, concept=config.concept)
     data = examples_hash(train)
     if result.get("data_hash") != data:
         raise ValueError(

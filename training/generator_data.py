@@ -13,6 +13,10 @@ No leakage: retrieval runs over the KB plus the TRAIN split's past answers, and 
 the past answers of its own conversation are excluded, so an example never sees its own answer (nor
 a follow-up of its own conversation). Held-out conversations are never in the index at all. The
 split is stable and by conversation (retrieval/splits.py).
+
+``concept=True`` also puts the best retrieval draft (webcare/drafting.py, drafted from the same
+leak-free hits, as the pipeline drafts it) in the prompt, so the model learns to adapt that draft to
+the message instead of writing from scratch; the pipeline then passes its own first retrieval draft.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from retrieval.splits import split_of, split_past_answers
 from training.generator_example import GenExample
 from training.retrieval_eval import heldout_retriever
 from webcare.prompting import build_messages, retrieval_query, select_passages
+from webcare.drafting import RetrievalDrafter
 from webcare.settings import Settings
 from webcare.tone import apply_tone
 
@@ -45,12 +50,21 @@ def build_example(
     exclude: set[str],
     *,
     k: int,
+    drafter: RetrievalDrafter | None = None,
+    draft_hits: int = 10,
 ) -> GenExample:
+    """``drafter``: put its first draft (from the best ``draft_hits`` hits, as the pipeline drafts) in
+    the prompt as the concept."""
     profile = kb.profile
     query = pii.mask(retrieval_query(past.message, past.thread))
     hits = retriever.search(query, k=k * 3, exclude_ids=exclude)
     passages = select_passages(hits, k)
     limit = profile.channel_limits.get(past.channel)
+    concept: str | None = None
+    if drafter is not None:
+        pool = hits if len(hits) >= draft_hits else retriever.search(query, k=draft_hits, exclude_ids=exclude)
+        drafts = drafter.draft(pool[:draft_hits], profile, agent=past.agent, length_limit=limit, n=1)
+        concept = drafts[0].text if drafts else ""
     messages = build_messages(
         profile,
         hits=passages,
@@ -59,6 +73,7 @@ def build_example(
         channel=str(past.channel),
         agent=profile.agent(past.agent),
         length_limit=limit,
+        concept=concept,
     )
     return GenExample(
         id=past.id,
@@ -72,6 +87,7 @@ def build_example(
         message=past.message,
         length_limit=limit,
         thread_text="\n".join(t.text for t in past.thread),
+        concept=concept,
     )
 
 
@@ -85,6 +101,8 @@ def build_canned_examples(
     k: int,
     pairs: int,
     limit: int | None = None,
+    drafter: RetrievalDrafter | None = None,
+    draft_hits: int = 10,
 ) -> list[GenExample]:
     """Canned answers as extra train examples (see the module doc); deterministic (messages by id)."""
     if pairs < 1 or limit == 0:
@@ -97,7 +115,7 @@ def build_canned_examples(
     for canned in kb.canned:
         for past in by_article.get(canned.article_id or "", [])[:pairs]:
             exclude = own_passage_ids(past, conversation_of) | {f"canned:{canned.id}"}
-            example = build_example(past, kb, retriever, pii, exclude, k=k)
+            example = build_example(past, kb, retriever, pii, exclude, k=k, drafter=drafter, draft_hits=draft_hits)
             target = apply_tone(canned.text, kb.profile.tone, kb.profile.agent(past.agent), length_limit=example.length_limit).text
             out.append(replace(example, id=f"canned:{canned.id}:{past.id}", target=target))
             if limit is not None and len(out) >= limit:
@@ -114,19 +132,28 @@ def build_examples(
     limit: int | None = None,
     retriever: HybridRetriever | None = None,
     canned_pairs: int = 2,
+    concept: bool = False,
 ) -> tuple[list[GenExample], list[GenExample]]:
     """(train, held-out) examples; retrieval over KB + train past answers, own conversation excluded.
-    ``canned_pairs``: messages paired with each canned answer as extra train examples (0: none)."""
+    ``canned_pairs``: messages paired with each canned answer as extra train examples (0: none).
+    ``concept``: the prompt also holds the best retrieval draft (see the module doc)."""
     train, test = split_past_answers(kb.past_answers)
     retriever = retriever or heldout_retriever(kb, embedder, settings, train)
     pii = PiiDetector(kb.profile.pii_patterns)
     conversation_of: dict[str, list[str]] = {}
     for past in kb.past_answers:
         conversation_of.setdefault(past.conversation_id, []).append(past.id)
+    drafter = RetrievalDrafter(n_drafts=1, candidates=settings.draft_candidates) if concept else None
+    draft_hits = settings.top_k * 2  # as many hits as the pipeline's drafter sees (Pipeline.hit_count)
 
     def make(items: Sequence[PastAnswer]) -> list[GenExample]:
         chosen = list(items)[:limit] if limit else list(items)
-        return [build_example(p, kb, retriever, pii, own_passage_ids(p, conversation_of), k=k) for p in chosen]
+        return [
+            build_example(p, kb, retriever, pii, own_passage_ids(p, conversation_of), k=k, drafter=drafter, draft_hits=draft_hits)
+            for p in chosen
+        ]
 
-    extra = build_canned_examples(kb, retriever, pii, train, conversation_of, k=k, pairs=canned_pairs, limit=limit)
+    extra = build_canned_examples(
+        kb, retriever, pii, train, conversation_of, k=k, pairs=canned_pairs, limit=limit, drafter=drafter, draft_hits=draft_hits
+    )
     return make(train) + extra, make(test)

@@ -26,9 +26,14 @@ class GenExample:
     message: str = ""
     thread_text: str = ""
     length_limit: int | None = None
+    # the retrieval draft put in the prompt (None: a prompt without one; GeneratorConfig.concept)
+    concept: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["concept"] is None:  # a prompt without a concept: the same record (and data hash) as before the field
+            del data["concept"]
+        return data
 
 
 def write_examples(path: Path, examples: Iterable[GenExample]) -> int:

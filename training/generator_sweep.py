@@ -123,33 +123,57 @@ def sweep(
     common: GeneratorConfig | None = None,
     validate: bool = True,
     decodings: Sequence[str] = ("prompt",),
+    refit: bool = True,
     echo: Any = print,
 ) -> dict[str, Any]:
-    """``validate=False`` with a one-configuration grid: train it on the whole train split directly.
-    The held-out split is generated once per decoding in ``decodings`` (the first is the headline)."""
+    """Each configuration is validated with every decoding in ``decodings``; the best (configuration,
+    decoding) is chosen, and the decoding is recorded in the recipe (served with it).
+    ``validate=False`` with a one-configuration grid: train it on the whole train split directly.
+    ``refit=False`` with a one-configuration grid: keep the model trained on the fit part (validated)
+    instead of training again on all of train: half the time, for runs compared across processes.
+    The held-out split is generated once per decoding in ``decodings`` (the chosen one, else the first,
+    is the headline)."""
     common = common or GeneratorConfig()
     train, heldout = by_split(examples)
     fit, val = validation_part(train)
     echo(f"{len(fit)} fit / {len(val)} validation / {len(heldout)} held-out examples")
-    if not validate and len(grid) != 1:
-        raise ValueError("without validation the grid must hold exactly one configuration")
+    if (not validate or not refit) and len(grid) != 1:
+        raise ValueError("without validation or refit the grid must hold exactly one configuration")
     rows: list[dict[str, Any]] = []
+    kept: tuple[Any, dict[str, Any], float] | None = None
     for n, params in enumerate(grid if validate else []):
         config = replace(common, **params)
         started = time.perf_counter()
         model, stats = train_one(base, tokenizer, fit, config, out / "runs" / f"val-{n}")
-        hyps = generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=decodings[0])
-        row = {"config": params, "val_chrf++": chrf(hyps, [e.target for e in val]), "train": stats, "seconds": round(time.perf_counter() - started, 1)}
+        val_refs = [e.target for e in val]
+        by_val = {d: chrf(generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=d), val_refs) for d in decodings}
+        row = {
+            "config": params, "val_chrf++": by_val[decodings[0]], "val_by_decoding": by_val, "train": stats,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
         rows.append(row)
         echo(json.dumps(row))
+        if not refit:
+            kept = (model, stats, row["seconds"])
         del model
     # only shippable configurations (LoRA: an adapter travels; full weights do not) compete, unless none is LoRA
     shippable = [r for r in rows if r["config"].get("lora")] or rows
-    best = max(shippable, key=lambda r: r["val_chrf++"])["config"] if rows else grid[0]
+    best_row = max(shippable, key=lambda r: max(r["val_by_decoding"].values())) if rows else None
+    best = best_row["config"] if best_row else grid[0]
     config = replace(common, **best)
+    if best_row is not None:  # the decoding is part of the recipe: the one that validated best is served
+        by_val = best_row["val_by_decoding"]
+        config = replace(config, decoding=max(by_val, key=lambda d: by_val[d]))
+        decodings = [config.decoding, *[d for d in decodings if d != config.decoding]]
+    else:
+        config = replace(config, decoding=decodings[0])
     started = time.perf_counter()
-    model, stats = train_one(base, tokenizer, train, config, out / "runs" / "final")
-    train_seconds = time.perf_counter() - started
+    if kept is not None:
+        model, stats, train_seconds = kept
+        stats = {**stats, "trained_on": "fit part of train (no refit)"}
+    else:
+        model, stats = train_one(base, tokenizer, train, config, out / "runs" / "final")
+        train_seconds = time.perf_counter() - started
     refs = [e.target for e in heldout]
     by_decoding = {d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d) for d in decodings}
     hyps = by_decoding[decodings[0]]
@@ -188,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--grid", type=Path, help="JSON list of configuration overrides (default: built-in grid)")
     parser.add_argument("--no-validation", action="store_true", help="train the grid's single configuration on all of train")
+    parser.add_argument("--no-refit", action="store_true", help="one-configuration grid: ship the model validated on the fit part, not retrained on all of train")
     parser.add_argument("--decodings", default="prompt", help="comma list of prompt,generated,plain (held-out; first is the headline)")
     args = parser.parse_args(argv)
 
@@ -199,9 +224,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     common = GeneratorConfig(base_model=args.base, device=args.device, max_len=args.max_len, batch_size=args.batch_size, checkpoint_every=10_000)
     args.out.mkdir(parents=True, exist_ok=True)
     examples = read_examples(args.examples)
+    if len({e.concept is not None for e in examples}) > 1:
+        raise SystemExit(f"{args.examples}: some prompts hold a concept draft and some do not; export the examples again")
+    common = replace(common, concept=examples[0].concept is not None)  # packaged with the same prompt format
     encode_example(tokenizer, examples[0], common)  # fail early on a bad file
     decodings = [d.strip() for d in args.decodings.split(",") if d.strip()]
-    sweep(base, tokenizer, examples, args.out, grid=grid, common=common, validate=not args.no_validation, decodings=decodings)
+    sweep(base, tokenizer, examples, args.out, grid=grid, common=common, validate=not args.no_validation, decodings=decodings, refit=not args.no_refit)
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 

@@ -74,6 +74,13 @@ def train_generator_cmd(
     canned_pairs: int = typer.Option(
         2, min=0, help="Pair each canned answer with this many train messages about its article as extra examples (0: past answers only)."
     ),
+    concept: bool = typer.Option(
+        False, "--concept/--no-concept",
+        help="Also put the best retrieval draft in each prompt, so the model learns to adapt it (recorded in the artifact; the pipeline then passes its draft).",
+    ),
+    decoding: str = typer.Option(
+        "prompt", help="Repetition penalty served with the model: prompt (counts the prompt too), generated (reply only) or plain.",
+    ),
     export_examples: Path | None = typer.Option(
         None, "--export-examples", help="Only write the training + held-out examples (JSON Lines) for training.generator_sweep elsewhere."
     ),
@@ -96,7 +103,9 @@ def train_generator_cmd(
         from training.generator_data import build_examples
         from training.generator_example import write_examples
 
-        train, test = build_examples(registry.current_kb(brand), services.settings, registry.embedder_for(brand), canned_pairs=canned_pairs)
+        train, test = build_examples(
+            registry.current_kb(brand), services.settings, registry.embedder_for(brand), canned_pairs=canned_pairs, concept=concept
+        )
         n = write_examples(export_examples, [*train, *test])
         typer.echo(f"{brand}: wrote {n} examples ({len(train)} train / {len(test)} held-out) to {export_examples}")
         return
@@ -110,9 +119,14 @@ def train_generator_cmd(
             raise typer.BadParameter(str(exc), param_hint="--from-run") from exc
         _report_serving(brand, path, services.settings, time.perf_counter() - started)
         return
+    from models.generator import DECODINGS
+
+    if decoding not in DECODINGS:
+        raise typer.BadParameter(f"{decoding!r} is not one of {', '.join(DECODINGS)}", param_hint="--decoding")
     config = GeneratorConfig(
         lora=lora, epochs=epochs, max_steps=max_steps, batch_size=batch_size, max_len=max_len, lr=lr,
         checkpoint_every=checkpoint_every, eval_limit=max(eval_limit, 1), seed=seed, device=device, canned_pairs=canned_pairs,
+        concept=concept, decoding=decoding,
     )
     path = run(
         registry.current_kb(brand), services.settings, registry.embedder_for(brand), config,

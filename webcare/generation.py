@@ -114,7 +114,9 @@ class GenerationService:
         n: int,
         length_limit: int | None = None,
         prefix: str | None = None,
+        concept: str | None = None,
     ) -> list[Draft]:
+        """``concept``: the first retrieval draft (without prefix), for an artifact trained to adapt it."""
         generator = self.for_brand(brand)
         if generator is None or n < 1:
             return []
@@ -127,6 +129,7 @@ class GenerationService:
             channel=channel,
             agent=profile.agent(agent),
             length_limit=length_limit,
+            concept=(concept or "") if generator.concept else None,
         )
         cap = int(getattr(self.settings, "generator_max_new_tokens", 200))
         outputs = generator.generate(messages, n=n, max_new_tokens=max_new_tokens_for(length_limit, cap=cap))

@@ -177,9 +177,11 @@ class SuggestionPipeline:
             limit = profile.channel_limits.get(request.channel)
             prefix = DEFAULT_PRIVACY_NOTICE[profile.tone.address_form] if analysis.move_to_private else None
             drafts = self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, prefix=prefix)
+            plain = drafts if prefix is None else self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, n=1)
             generated = self.generator.drafts(
                 runtime.brand, profile, hits=hits, thread=request.thread, message=request.message,
                 channel=str(request.channel), agent=request.agent, n=self.settings.n_drafts, length_limit=limit, prefix=prefix,
+                concept=plain[0].text if plain else None,
             )
             drafts = generated + drafts  # generator drafts first, the retrieval drafts stay as fallback
             drafts = self.handover.apply(

@@ -17,6 +17,7 @@ from webcare.types import Turn
 PROMPT_PASSAGES = 3
 PASSAGE_CHARS = 320
 TURN_CHARS = 240
+CONCEPT_CHARS = 600
 THREAD_TURNS = 2
 _KIND_LABEL = {"article": "FAQ", "canned": "standaardantwoord", "past_answer": "eerder antwoord"}
 
@@ -81,8 +82,10 @@ def build_messages(
     channel: str,
     agent: Agent,
     length_limit: int | None = None,
+    concept: str | None = None,
 ) -> list[dict[str, str]]:
-    """Chat messages (system + user) for the generator."""
+    """Chat messages (system + user) for the generator. ``concept``: the best retrieval draft, for a
+    generator trained to adapt it to this message (an artifact trained with ``concept``)."""
     public = "openbaar" if profile.is_public(channel) else "privé"
     limit = f", max {length_limit} tekens" if length_limit else ""
     lines = [
@@ -91,6 +94,8 @@ def build_messages(
     ]
     passages = select_passages(hits)
     lines += [f"[{n}] {passage_text(h)}" for n, h in enumerate(passages, start=1)] or ["(geen)"]
+    if concept is not None:
+        lines.append(f"Concept-antwoord: {_clip(concept, CONCEPT_CHARS) or '(geen)'}")
     turns = list(thread)[-THREAD_TURNS:]
     if turns:
         lines.append("Gesprek:")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from retrieval.kb_loader import BrandKB
 from retrieval.splits import split_of
 from training.generator_data import build_examples
@@ -18,12 +20,13 @@ def test_split_is_by_conversation_and_stable(bieb_examples, bieb_kb) -> None:  #
     assert all(e.split == split_of(e.conversation_id) for e in train + test)
 
 
-def test_no_leakage_of_own_answer_or_conversation(bieb_kb, settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("concept", [False, True])
+def test_no_leakage_of_own_answer_or_conversation(bieb_kb, settings, hash_embedder, concept) -> None:  # type: ignore[no-untyped-def]
     # plant a unique marker at the start of every past answer, then look for it in the prompts
     planted = [p.model_copy(update={"answer": f"ZQ{p.id.replace('-', '')}Q {p.answer}"}) for p in bieb_kb.past_answers]
     canned = [c.model_copy(update={"text": f"ZC{c.id.replace('-', '')}C {c.text}"}) for c in bieb_kb.canned]
     kb = BrandKB(bieb_kb.root, bieb_kb.profile, bieb_kb.articles, canned, planted, bieb_kb.labelled)
-    train, test = build_examples(kb, settings, hash_embedder)
+    train, test = build_examples(kb, settings, hash_embedder, concept=concept)
     marker = {p.id: f"ZQ{p.id.replace('-', '')}Q" for p in planted}
     by_conversation: dict[str, list[str]] = {}
     for p in planted:
@@ -46,6 +49,8 @@ def test_no_leakage_of_own_answer_or_conversation(bieb_kb, settings, hash_embedd
         for other in held_out:  # a held-out answer is never retrieved, for any example
             assert other not in prompt, (example.id, other)
         seen_other += "ZQpa" in prompt
+        # the concept (the pipeline's first retrieval draft, from the same leak-free hits) is in the prompt
+        assert (example.concept is not None) is concept and ("Concept-antwoord:" in prompt) is concept
     # retrieval really ran: most prompts quote past answers of other (train) conversations
     assert seen_other > len(train) // 2
 
@@ -57,6 +62,26 @@ def test_prompt_carries_tone_thread_and_message(bieb_examples) -> None:  # type:
     assert system["role"] == "system" and "je (informeel)" in system["content"]
     assert "Bronnen:" in user["content"] and "Gesprek:" in user["content"]
     assert user["content"].rstrip().endswith(" ".join(example.message.split())[-40:])
+
+
+def test_concept_is_the_first_retrieval_draft_framed_for_the_channel(bieb_kb, settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    train, _ = build_examples(bieb_kb, settings, hash_embedder, concept=True, limit=12, canned_pairs=0)
+    signatures = tuple(f"^{a.initials}" for a in bieb_kb.profile.agents)
+    concepts = [e.concept for e in train]
+    assert all(c and c.startswith("H") and c.rstrip().endswith(signatures) for c in concepts)
+    assert len(set(concepts)) > 3  # not one fixed text
+    x = next(e for e in train if e.length_limit)  # X: the concept keeps to the channel's length
+    assert len(x.concept or "") <= x.length_limit
+
+
+def test_examples_without_concept_keep_their_record_and_hash(bieb_examples) -> None:  # type: ignore[no-untyped-def]
+    train, _ = bieb_examples
+    assert all("concept" not in e.to_json() for e in train)  # the data hash of runs exported before the field holds
+    from dataclasses import replace
+
+    with_concept = replace(train[0], concept="Hoi! Dat kan. ^AB")
+    assert with_concept.to_json()["concept"] == "Hoi! Dat kan. ^AB"
+    assert examples_hash([with_concept]) != examples_hash(train[:1])
 
 
 def test_data_hash_is_stable(bieb_kb, settings, hash_embedder, bieb_examples) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from training.generator import GeneratorConfig
 from training.generator_example import read_examples, write_examples
 from training.generator_sweep import generate_batch, sweep, validation_part
@@ -59,6 +61,46 @@ def test_sweep_without_validation_trains_the_one_configuration(tiny, bieb_exampl
     assert result["validation"] == [] and result["chosen"]["lora_r"] == 4
     assert set(result["heldout_by_decoding"]) == {"generated", "plain"}
     assert result["heldout"]["generated"] == result["heldout_by_decoding"]["generated"]["generated"]
+    assert result["chosen"]["decoding"] == "generated"  # without validation: the first decoding is served
+
+
+def test_sweep_without_refit_ships_the_validated_model(tiny, bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    tokenizer, make = tiny
+    train, test = bieb_examples
+    result = sweep(
+        make(), tokenizer, [*train[:24], *test[:2]], tmp_path, grid=[{"lora": True, "lora_r": 4}], common=COMMON,
+        refit=False, decodings=("prompt", "generated"), echo=lambda _: None,
+    )
+    row = result["validation"][0]
+    assert set(row["val_by_decoding"]) == {"prompt", "generated"} and row["val_chrf++"] == row["val_by_decoding"]["prompt"]
+    assert result["training"]["trained_on"].startswith("fit part") and result["training"]["examples"] == row["train"]["examples"]
+    assert result["training"]["examples"] < 24  # the fit part, not all of train
+    assert not (tmp_path / "runs" / "final").exists() and (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
+    best = max(row["val_by_decoding"], key=lambda d: row["val_by_decoding"][d])  # the decoding is chosen on validation too
+    assert result["chosen"]["decoding"] == best == result["heldout"]["decoding"]
+    with pytest.raises(ValueError, match="exactly one configuration"):
+        sweep(make(), tokenizer, train[:8], tmp_path, grid=[{"lora": True}, {"lora": False}], common=COMMON, refit=False)
+
+
+def test_main_takes_the_prompt_format_from_the_examples(tiny, bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from tests.training.conftest import save_tiny_base
+    from training.generator_sweep import main
+
+    tokenizer, make = tiny
+    base_dir = save_tiny_base(tmp_path / "base", make(), tokenizer)
+    train, test = bieb_examples
+    examples = [replace(e, concept="Hoi! Dat kan in de app. ^AB") for e in [*train[:10], *test[:2]]]
+    write_examples(tmp_path / "ex.jsonl", examples)
+    (tmp_path / "grid.json").write_text(json.dumps([{"lora": True, "lora_r": 4, "max_steps": 1}]))
+    args = ["--examples", str(tmp_path / "ex.jsonl"), "--base", str(base_dir), "--out", str(tmp_path / "run"),
+            "--grid", str(tmp_path / "grid.json"), "--no-validation", "--max-len", "160"]
+    main(args)
+    assert json.loads((tmp_path / "run" / "result.json").read_text())["chosen"]["concept"] is True
+    write_examples(tmp_path / "ex.jsonl", [*examples[:6], *[replace(e, concept=None) for e in examples[6:]]])
+    with pytest.raises(SystemExit, match="concept"):
+        main(args)
 
 
 def test_from_run_packages_the_sweep_and_refuses_other_data(tiny, bieb_kb, bieb_examples, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]

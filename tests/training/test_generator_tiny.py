@@ -126,3 +126,36 @@ def test_quality_bar() -> None:
     assert "Dutch" in (quality_bar({"heldout": {**good["heldout"], "dutch_rate": 0.9}}) or "")
     assert "grounded" in (quality_bar({"heldout": {**good["heldout"], "grounded_rate": 0.5}}) or "")
     assert quality_bar({}) is not None
+
+
+def test_concept_artifact_gets_the_retrieval_draft_in_its_prompt(tiny, bieb_kb, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from training.retrieval_eval import heldout_retriever
+    from webcare.generation import GenerationService
+
+    tokenizer, make = tiny
+    s = settings.model_copy(update={"data_dir": tmp_path / "data", "generator_quality_gate": False})
+    config = dataclasses.replace(CONFIG, lora=False, max_steps=1, concept=True, decoding="generated")
+    path = run(bieb_kb, s, hash_embedder, config, progress=False, echo=lambda _: None, base=(make(), tokenizer), evaluate=False)
+    assert read_info(path).hyperparameters["concept"] is True
+    service = GenerationService(s)
+    generator = service.for_brand("bieb")
+    assert generator is not None and generator.concept is True and generator.decoding == "generated"
+    with pytest.raises(ValueError, match="unknown decoding"):
+        ReplyGenerator(generator.model, tokenizer, decoding="sampled")
+    seen: list[str] = []
+    real = generator.generate
+
+    def spy(messages, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(messages[-1]["content"])
+        return real(messages, **kwargs)
+
+    generator.generate = spy  # type: ignore[method-assign]
+    hits = heldout_retriever(bieb_kb, hash_embedder, s).search("hoe kan ik mijn boeken verlengen", k=10)
+    kwargs = dict(hits=hits, thread=[], message="hoe kan ik mijn boeken verlengen", channel="x", agent=None, n=1, length_limit=280)
+    service.drafts("bieb", bieb_kb.profile, **kwargs, concept="Hoi! Verlengen kan in de app. ^AB")
+    assert "Concept-antwoord: Hoi! Verlengen kan in de app. ^AB" in seen[-1]
+    service.drafts("bieb", bieb_kb.profile, **kwargs)  # no draft at hand: the format stays, marked empty
+    assert "Concept-antwoord: (geen)" in seen[-1]
+    generator.concept = False  # an artifact trained without it never sees one
+    service.drafts("bieb", bieb_kb.profile, **kwargs, concept="Hoi! Verlengen kan in de app. ^AB")
+    assert "Concept-antwoord" not in seen[-1]
