@@ -67,6 +67,12 @@ TEMPLATE = """<!doctype html>
 {% if f.available %}{% if name == 'sentiment' %}<td class="num">{{ f.n }}</td><td colspan="3">macro-F1 {{ num(f.macro_f1) }}</td>{% else %}<td class="num">{{ f.n }}</td><td class="num">{{ num(f.precision) }}</td><td class="num">{{ num(f.recall) }}</td><td class="num">{{ num(f.f1) }}</td>{% endif %}<td></td>
 {% else %}<td colspan="5" class="muted">unavailable: {{ f.why }}</td>{% endif %}</tr>{% endfor %}
 </table>
+{% if r.flags.escalation.by_reason %}<h3>Escalation by reason</h3>
+<p class="muted">recall: labelled messages of that reason that raise an escalation; named: that also name the reason;
+precision: messages the pipeline names the reason for that are labelled with it.</p>
+<table><tr><th>reason</th><th>labelled</th><th>recall</th><th>named</th><th>predicted</th><th>precision</th></tr>
+{% for reason, x in r.flags.escalation.by_reason.items() %}<tr><td>{{ reason }}</td><td class="num">{{ x.labelled }}</td><td class="num">{{ pct(x.recall) }}</td><td class="num">{{ pct(x.named) }}</td><td class="num">{{ x.predicted }}</td><td class="num">{{ pct(x.precision) }}</td></tr>{% endfor %}
+</table>{% endif %}
 {% if plots.confusion %}<img alt="confusion matrices" src="data:image/png;base64,{{ plots.confusion }}">{% endif %}
 
 <h2>Latency per pipeline stage</h2>

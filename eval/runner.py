@@ -23,7 +23,7 @@ from eval import metrics as M
 from models.pii import PiiDetector
 from retrieval.documents import brand_passages
 from retrieval.kb_loader import BrandKB
-from retrieval.kb_schema import PastAnswer
+from retrieval.kb_schema import ESCALATION_REASONS, PastAnswer
 from retrieval.retriever import HybridRetriever, RetrievalMode
 from retrieval.store import PassageStore
 from retrieval.vector_index import VectorIndex
@@ -54,7 +54,8 @@ class EvalItem:
     reference: str | None = None
     article_id: str | None = None
     conversation_id: str | None = None
-    labels: dict[str, Any] | None = None  # {"sarcasm": bool, "escalation": bool, "sentiment": str}
+    # {"sarcasm": bool, "escalation": bool, "escalation_reasons": [str], "sentiment": str}
+    labels: dict[str, Any] | None = None
 
 
 @dataclass
@@ -93,7 +94,10 @@ def heldout_set(kb: BrandKB) -> EvalSet:
             id=m.id,
             request=SuggestionRequest(brand=kb.brand, channel=m.channel, message=m.message, thread=m.thread),
             conversation_id=m.conversation_id,
-            labels={"sarcasm": m.sarcasm, "escalation": m.escalation.value, "sentiment": m.sentiment},
+            labels={
+                "sarcasm": m.sarcasm, "escalation": m.escalation.value,
+                "escalation_reasons": list(m.escalation.reasons), "sentiment": m.sentiment,
+            },
         )
         for m in kb.labelled
         if m.split == "test"
@@ -102,6 +106,7 @@ def heldout_set(kb: BrandKB) -> EvalSet:
 
 
 _REQUEST_FIELDS = set(SuggestionRequest.model_fields)
+_LABELLED_FIELDS = {"sarcasm", "escalation", "sentiment"}
 
 
 def load_set(path: Path, brand: str) -> EvalSet:
@@ -121,6 +126,9 @@ def load_set(path: Path, brand: str) -> EvalSet:
         if not isinstance(data, dict):
             raise EvalSetError(f"{path}:{number}: each line must be a JSON object")
         data.setdefault("brand", brand)
+        if "labels" not in data and _LABELLED_FIELDS & set(data):  # a knowledge_base labelled.jsonl line
+            data["labels"] = {k: data.pop(k) for k in sorted(_LABELLED_FIELDS & set(data))}
+            data.pop("split", None)
         if data["brand"] != brand:
             raise EvalSetError(f"{path}:{number}: brand {data['brand']!r} but evaluating {brand!r}")
         unknown = set(data) - _REQUEST_FIELDS - {"id", "reference", "article_id", "conversation_id", "labels"}
@@ -160,6 +168,8 @@ def _check_labels(labels: Any, where: str) -> dict[str, Any]:
         if name in labels:
             value = labels[name]
             if isinstance(value, dict):  # the labelled.jsonl form {"value": ..., "reasons": [...]}
+                if name == "escalation" and "reasons" in value:
+                    out["escalation_reasons"] = _check_reasons(value["reasons"], value.get("value"), where)
                 value = value.get("value")
             if not isinstance(value, bool):
                 raise EvalSetError(f"{where}: labels.{name} must be true or false")
@@ -169,6 +179,17 @@ def _check_labels(labels: Any, where: str) -> dict[str, Any]:
             raise EvalSetError(f"{where}: labels.sentiment must be one of {list(SENTIMENTS)}")
         out["sentiment"] = labels["sentiment"]
     return out
+
+
+def _check_reasons(reasons: Any, value: Any, where: str) -> list[str]:
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        raise EvalSetError(f"{where}: labels.escalation.reasons must be a list of strings")
+    unknown = sorted(set(reasons) - set(ESCALATION_REASONS))
+    if unknown:
+        raise EvalSetError(f"{where}: unknown escalation reasons {unknown}; allowed: {list(ESCALATION_REASONS)}")
+    if bool(reasons) != bool(value):
+        raise EvalSetError(f"{where}: labels.escalation.reasons must be given exactly when value is true")
+    return list(reasons)
 
 
 def sample(items: list[EvalItem], limit: int | None, seed: int) -> list[EvalItem]:
@@ -311,9 +332,10 @@ def run_eval(
         bar.update()
     flag_rows = []
     for item in labelled:
-        suggestion = pipeline.suggest(item.request, runtime=runtime)
+        suggestion = pipeline.suggest(item.request, runtime=runtime, generate=False)  # only its flags are read
         for stage, ms in suggestion.timings_ms.items():
-            timings[stage].append(ms)
+            if stage != "generate":  # without the generator: not comparable with the drafted items' stage
+                timings[stage].append(ms)
         flag_rows.append({"id": item.id, "labels": item.labels, "flags": suggestion.flags})
         bar.update()
     bar.close()
@@ -460,6 +482,33 @@ def _flags(flag_rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "labels": [False, True],
                 "confusion": M.confusion_matrix(truth, pred, [False, True]),
             }
+    if out["escalation"].get("available"):
+        by_reason = _escalation_by_reason(flag_rows)
+        if by_reason:
+            out["escalation"]["by_reason"] = by_reason
+    return out
+
+
+def _escalation_by_reason(flag_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per labelled reason: how many such messages raise an escalation at all (``recall``) and how
+    many name that reason (``named``); per reason the pipeline names: how often the message is
+    labelled with it (``precision``). Only over rows whose labels give the reasons."""
+    rows = [r for r in flag_rows if r["labels"] and "escalation_reasons" in r["labels"] and r["flags"].escalation is not None]
+    if not rows:
+        return {}
+    out: dict[str, Any] = {}
+    for reason in ESCALATION_REASONS:
+        labelled = [r for r in rows if reason in r["labels"]["escalation_reasons"]]
+        named = [r for r in rows if reason in r["flags"].escalation.reasons]
+        if not labelled and not named:
+            continue
+        out[reason] = {
+            "labelled": len(labelled),
+            "recall": M.rate([bool(r["flags"].escalation.value) for r in labelled]),
+            "named": M.rate([reason in r["flags"].escalation.reasons for r in labelled]),
+            "predicted": len(named),
+            "precision": M.rate([reason in r["labels"]["escalation_reasons"] for r in named]),
+        }
     return out
 
 

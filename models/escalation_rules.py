@@ -79,7 +79,7 @@ _NEGATION = re.compile(r"(?:\b(?:geen|niet|nooit|zonder)\s+(?:\w+\s+)?)$", re.IG
 
 _LEGAL_STRONG = _rx(
     r"ACM", r"consumentenbond", r"geschillencommissie", r"kantonrechter", r"rechtsbijstand\w*", r"juristen",
-    r"aanklagen", r"aanklacht", r"ingebrekestelling", r"sommatie", r"namens mijn cli[eë]nt", r"dagvaard\w*", r"kort geding",
+    r"aanklagen", r"aanklacht", r"ingebrekestelling", r"sommatie", r"namens (?:mijn|onze) cli[eë]nt\w*", r"bij gebreke (?:waarvan|daarvan)", r"dagvaard\w*", r"kort geding",
     r"thuiswinkel waarborg", r"juridische stappen", r"autoriteit persoonsgegevens", r"aangifte (?:\w+ ){0,3}gedaan",
     r"college voor de rechten van de mens", r"(?:my )?lawyer", r"sue you", r"small claims", r"filing a complaint",
     r"start ik een procedure", r"via de rechter", r"(?:stel|stellen) (?:ik|wij|we) (?:u|jullie) (?:hierbij )?in gebreke", r"in gebreke (?:gesteld|stellen|te stellen)",
@@ -96,7 +96,7 @@ _LEGAL_CUE = _rx(
     r"tegen (?:jullie|u|de bieb\w*|de bibliotheek|voltera|het bedrijf)", r"via de rechter", r"naar de",
     r"dan maar", r"juridische stappen", r"namens mijn", r"mijn advocaat", r"binnen \d+ dagen",
     r"verzoek ik u", r"aansprakelijk\w*", r"ook (?:\w+ )?(?:geweldig|mooi|leuk|fantastisch|interessant) vinden", r"vast (?:sneller|ook)",
-    r"gaat naar", r"dit gaat", r"vindt het ook",
+    r"gaat naar", r"dit gaat", r"vindt het ook", r"(?:ga|gaan) (?:ik |we )?(?:er |hier |daar )?(?:mee )?verder(?: mee)?", r"gebeld", r"zeggen (?:dat )?(?:jullie|u)",
 )
 _LEGAL_TOPIC = _rx(r"boeken? over", r"thriller", r"roman", r"\w*studie", r"wil \w+ worden", r"spreekuur", r"zoek\w* (?:een|naar)",
                    r"opzoeken", r"informatie over", r"lezing over")
@@ -120,7 +120,8 @@ _MEDIA_CUE = _rx(
     r"gezet", r"geplaatst", r"gepost", r"posten", r"gebeld", r"(?:komen|komt) (?:\w+ ){0,2}kijken", r"oproep", r"mijn verhaal",
 )
 _MEDIA_STRONG = _rx(
-    r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"\d{1,3}(?:\.\d{3})+ (?:leden|volgers|abonnees)",
+    r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"@omroep\w*", r"in de uitzending", r"ingezonden brief",
+    r"namens (?:radio|tv|omroep|de krant|het programma)\b", r"(?:omroep|krant|redactie) (?:\w+ ){0,2}(?:eens )?uitzoeken", r"\d{1,3}(?:\.\d{3})+ (?:leden|volgers|abonnees)",
     r"ik ben journalist", r"journalist (?:bij|voor|van)", r"verslaggever", r"redacteur", r"opiniestuk", r"rt dit", r"\d+ retweets",
     r"tweet staat", r"youtube-?video", r"ik ben \S*youtuber", r"techblog", r"deel dit", r"dreig\w* met (?:kassa|radar|de krant|de pers)",
     r"(?:radar|kassa|opgelicht\?*) (?:vindt|vind|gaat|wil)", r"(?:courant|dagblad|krant) (?:\w+ ){0,2}(?:vast|ook) ",
@@ -131,10 +132,11 @@ _MEDIA_STRONG = _rx(
 _CHURN_CANCEL = _rx(
     r"opzeggen", r"opgezegd", r"zeg\w* (?:\S+ ){0,4}op", r"\S+ opzeg", r"beëindig\w*", r"beeindig\w*",
     r"(?:lidmaatschap|abonnement|account|pas) (?:\w+ ){0,3}(?:stoppen|stopzetten|opheffen|verwijderen)",
-    r"stop(?:pen)? (?:met|ermee)", r"overstappen", r"stap (?:ik )?over", r"ga (?:ik )?(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|de concurrent|een ander)\w*",
+    r"stop(?:pen)? (?:met|ermee)", r"overstappen(?! naar (?:een )?(?:basis|plus|totaal|compleet|jeugd|premium|student|ander(?:e)? (?:abonnement|pakket)|goedkoper))", r"stap (?:ik )?over", r"ga (?:ik )?(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|de concurrent|een ander)\w*",
     r"klant (?:af|geweest)", r"nooit meer (?:bieb|bestellen|bij jullie|iets bij jullie|voltera|een bestelling)\w*",
     r"(?:dit was|dat was) de laatste keer", r"laatste bestelling", r"ben er klaar mee",
-    r"bestel (?:ik )?voortaan", r"voortaan (?:gewoon )?bij", r"ergens anders", r"zien mij niet meer", r"(?:klant)?account (?:is )?verwijder\w*",
+    r"bestel (?:ik )?voortaan", r"voortaan (?:gewoon )?bij",
+    r"(?:koop|kopen|bestel\w*|leen|lenen|haal|halen|ga|gaan|lees|lezen) (?:\w+ ){0,5}ergens anders", r"ergens anders (?:kopen|bestellen|lenen|heen|lid)", r"zien mij niet meer", r"(?:klant)?account (?:is )?verwijder\w*",
     r"(?:klant)?account verwijderen", r"ontvolg\w*", r"cancel+ed my (?:membership|account|order)", r"never again",
     r"nooit meer (?:@\w+|bestellen|bij jullie|bieb\w*|voltera)", r"(?:coolblue|mediamarkt|bol(?:\.com)?|amazon) (?:regelt|bestel|haal)\w*", r"haal (?:ik )?(?:hem|het|die) wel bij",
     r"alsof ik (?:\S+ )?(?:nog )?(?:een keer|ooit) (?:\w+ ){0,3}bestel", r"(?:ik|wij) (?:bestel|koop)\w* (?:voortaan|vanaf nu|wel) (?:bij|ergens)",
@@ -148,10 +150,17 @@ _CHURN_CANCEL = _rx(
     r"ga (?:ik )?(?:voortaan |dan |gewoon )+(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|concurrent|een ander)\w*",
     r"bij (?:coolblue|mediamarkt|bol(?:\.com)?|amazon|de concurrent) (?:\w+ ){0,4}(?:wel|gewoon) (?:\w+ ){0,3}(?:voor elkaar|geregeld|goed|snel)",
     r"cancel\w* (?:\S+ ){0,2}\S*(?:lidmaatschap|abonnement|account)",
+    r"houdt het (?:\w+ ){0,2}(?:voor mij|voor ons) op", r"stop(?:pen)? (?:\w+ ){0,3}met (?:het |ons |mijn |onze )?(?:lidmaatschap|abonnement)",
+    r"helemaal stoppen", r"ik wil over[.!]?$", r"account mag weg", r"(?:heeft|hebben) (?:\w+ ){0,3}geen zin meer (?:om )?(?:\w+ ){0,3}(?:te kopen|te bestellen|lid te)",
 )
 # what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
 _CHURN_OBJECT_ONLY = _rx(r"nieuwsbrief\w*", r"mailing\w*", r"notificatie\w*", r"meldingen", r"pushberichten", r"reservering\w*", r"herinnering\w*", r"sms(?:-?je)?s?", r"e-?mails")
-_CHURN_PAST = _rx(r"had (?:ik )?(?:al )?opgezegd", r"terwijl ik (?:\w+ ){0,2}opgezegd", r"['‘][^'’]*opzeggen[^'’]*['’]")
+_CHURN_PAST = _rx(
+    r"had (?:ik )?(?:al )?opgezegd", r"terwijl ik (?:\w+ ){0,2}opgezegd", r"['‘][^'’]*opzeggen[^'’]*['’]",
+    r"(?:toen|destijds|vroeger|jaren geleden) (?:\w+ ){0,2}opgezegd", r"(?:weer|opnieuw) lid", r"ben ik (?:weer )?terug",
+    # a pause is not a goodbye
+    r"tijdelijk (?:\w+ )?(?:stop|stopzet|pauze|pauzeer|bevries|on hold)\w*",
+)
 _CHURN_THIRD_PARTY = _rx(
     r"overleden", r"(?:zijn|haar) (?:lidmaatschap|abonnement|pas|account)",
     r"van mijn (?:vader|moeder|dochter|zoon|man|vrouw|opa|oma|kind|kinderen)",
@@ -171,10 +180,11 @@ _SAFETY = _rx(
     r"(?:spijker|draad\w*|schroef|ijzerdraad|punt) (?:\w+ ){0,4}(?:steekt|stak|steken|staken) (?:\w+ ){0,3}uit", r"(?:steekt|stak) (?:een |\w+ )?(?:spijker|draad\w*|schroef) (?:\w+ ){0,3}uit", r"knie open", r"spiegelglad",
     r"(?:in )?brand(?! ?alarm)", r"rook(?:t|ontwikkeling)?", r"vlam(?:men)?", r"kortsluiting", r"ontplof\w*", r"geëxplodeerd",
     r"smelt\w*", r"oververhit\w*", r"(?:gloei|bloed)heet", r"schok(?:ken)? (?:gekregen|gehad)", r"onder stroom",
-    r"draden (?:\w+ )?(?:zichtbaar|bloot|los)", r"stopcontact (?:\w+ )?los", r"nooduitgang\w*", r"(?:bel|belde|belden|bellen|gebeld) (?:\w+ )?112", r"112 (?:gebeld|bellen|erbij)", r"ambulance", r"ehbo",
+    r"draden (?:\w+ )?(?:zichtbaar|bloot|los)", r"stopcontact (?:\w+ )?los", r"nooduitgang\w*", r"(?:bel|belde|belden|bellen|gebeld) (?:\w+ )?112", r"112 (?:gebeld|bellen|erbij)", r"ambulance",
+    r"ehbo(?:'er|er)? (?:\w+ ){0,3}(?:nodig|erbij|gehaald|verleend|gegeven|moeten)",
     r"klem (?:gekomen|gezeten|zat)", r"zit(?:ten)? vast (?:in|tussen)", r"vast tussen", r"beveiliging\?+",
     r"krijgt (?:ie|hij|je) er een", r"sla (?:ik )?(?:je|hem|jullie)", r"uitscheldt", r"bedreig\w*", r"agressie\w*",
-    r"hoofd (?:aan|tegen)", r"heup breekt", r"iemand (?:\w+ )?(?:breekt|valt|gewond)", r"aed", r"in elkaar gezakt", r"onwel",
+    r"hoofd (?:aan|tegen)", r"heup breekt", r"iemand (?:\w+ )?(?:breekt|valt|gewond)", r"aed (?:\w+ ){0,3}(?:gebruikt|nodig|erbij|gehaald|ingezet)", r"in elkaar gezakt", r"onwel",
     r"lastig(?:ge)?vall\w*", r"durft (?:\w+ ){0,3}niet", r"geduwd", r"duwde", r"uitschold", r"schold", r"brandlucht", r"brandplek",
     r"(?:super|zo|erg|heel|gloeiend) heet", r"werd (?:\w+ )?heet", r"opgezwollen", r"vonk\w*", r"(?:begon te )?roken", r"gesprongen",
     r"scherven", r"aangereden", r"(?:reed|rijdt) (?:\w+ )?met \d+", r"gesmolten", r"zwartgeblakerd", r"gerafeld", r"gleed",
@@ -189,6 +199,12 @@ _SAFETY = _rx(
     r"spekglad", r"glad (?:door|van) (?:de |het )?(?:regen|ijs|sneeuw|water|vocht)",
     r"(?:deur|lift\w*|schuifdeur) (?:\w+ ){0,4}(?:sloot|klapte|viel) (?:\w+ ){0,2}(?:op|tegen) (?:de |zijn |haar |mijn )?(?:arm|hand|been|vinger|voet|hoofd)\w*",
     r"(?:accu|batterij|powerbank) (?:\w+ ){0,5}(?:opgezwollen|staat bol|bol gaan staan|lekt|lekte)",
+    # someone fell or nearly did, cuts, cracked glass, choking hazards, things hanging loose or askew
+    r"(?:moeder|vader|oma|opa|dochter\w*|zoon\w*|kind\w*|man|vrouw|ik|hij|zij|baby|peuter) (?:\S+ ){0,8}(?:gevallen|gestruikeld|uitgegleden)",
+    r"(?:viel|valt|vielen|vallen) (?:\w+ ){0,2}bijna", r"bijna (?:\w+ ){0,3}tegenaan", r"vlijmscherp", r"scherpe (?:hoek|kant|rand|punt)\w*",
+    r"open(?:gehaald|geschaafd|gesneden|gehaald)", r"(?:ruit|glas|glazen deur|deur|raam) (?:\w+ ){0,4}(?:barst|gebarsten|gesprongen)",
+    r"barst (?:\w+ ){0,4}(?:ruit|glas|deur|raam)", r"(?:in|uit) (?:zijn|haar|z'n|de) mond", r"verslik\w*", r"(?:ge)?stikt", r"stikken",
+    r"(?:hangt|hing|hangen) (?:\S+ ){4,6}(?:half )?los", r"(?:plafond\w*|plaat|lamp|schap|bord) (?:\w+ ){0,2}(?:hangt |hing |zit |is )?scheef",
 )
 _SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
 
@@ -215,7 +231,11 @@ _SECURITY = _rx(
     r"(?:vraagt|vroeg|vragen) (?:\w+ ){0,3}(?:om|naar) (?:mijn |m'n |mn )?(?:inlogcode|wachtwoord|pincode|verificatiecode|bankgegevens|wachtwoorden)",
     r"(?:zegt|zei|beweert) (?:\w+ )?van \w+ te (?:zijn|komen)", r"(?:via|met) een link (?:\w+ ){0,2}(?:betalen|inloggen|bevestigen)",
     r"afzender(?:adres)? (?:\w+ )?(?:is |was |klopt )?(?:vreemd|raar|onbekend|niet)", r"(?:e-?mail|mail|sms|bericht) ['‘\"“]van (?:de |het )?\w+['’\"”]",
-    r"(?:die|dat|wat|welke) ik (?:\w+ )?niet (?:heb |had )?(?:gedaan|besteld|geleend|geplaatst)", r"(?:die|dat) ik niet ken", r"onbekend (?:afleveradres|adres)", r"afgeschreven van (?:mijn|m'n|mn) (?:creditcard|rekening)",
+    r"(?:die|dat|wat|welke) ik (?:\w+ )?niet (?:heb |had )?(?:gedaan|besteld|geleend|geplaatst)", r"(?:die|dat) ik (?:\w+ )?niet ken",
+    # scams in the brand's name, remote-access tricks, a session left open, data changed behind one's back
+    r"(?:een|die|de|andere|door) (?:\w+ ){0,2}oplichter\w*", r"anydesk", r"teamviewer", r"(?:op afstand|remote) (?:\w+ ){0,3}(?:meekijken|inloggen|overnemen|toegang)",
+    r"(?:dat|die|dit) (?:zijn|waren|is|was) jullie (?:toch )?niet", r"ziet er (?:\w+ ){0,2}(?:echt|officieel|betrouwbaar) uit",
+    r"(?:staat|stond) (?:\w+ ){0,2}(?:nog )?ingelogd (?:op|in|bij)", r"(?:heb|had) ik (?:daar |er )?(?:nooit|niet) (?:\w+ )?(?:in|op|ingevuld|gezet)", r"onbekend (?:afleveradres|adres)", r"afgeschreven van (?:mijn|m'n|mn) (?:creditcard|rekening)",
 )
 _SECURITY_NEG = _rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten")
 
@@ -226,7 +246,7 @@ _INSULT = _rx(
     r"eikel\w*", r"mongo(?:ol|olen|ooltjes?)", r"hoer(?:en)?zoon\w*", r"lul(?:len)?", r"stomme (?:idioten|sukkels|trut|eikels|mensen|klantenservice)", r"amateur\w*", r"clowns?",
     r"jullie zijn (?:\w+ ){0,3}(?:oplichters|leugenaars|dieven|boeven)", r"stel leugenaars", r"val dood", r"racist\w*",
     r"(?:schandalig|jullie zijn) (?:\w+ )?(?:en )?smerig\w*", r"liegen", r"oplichters met", r"(?:zo )?dom(?:me)? (?:of|bende)", r"apen", r"tering\w*", r"bende", r"onbeschoft\w*", r"flikker\w*", r"achterlijk\w*", r"arrogant\w*", r"lui(?:e)? (?:medewerkers|mensen)", r"zielig\w*",
-    r"wat is er mis met jullie", r"aan het handje",
+    r"wat is er mis met jullie", r"aan het handje", r"hersenloos", r"hersendood", r"ontsla\w* (?:die|dat|deze|hem|haar|ze)\b",
 )
 # Mild curses ("kut", "klote", also inside compounds: "kutbieb", "klotebedrijf") are heated over a
 # complaint, not in a happy message ("kut weer vandaag, maar gelukkig kwam mijn boek op tijd").
@@ -313,7 +333,18 @@ _REPEAT_MARK = _rx(
     r"(?:ook al|al eerder|ook eerder|al eens) (?:\w+ )?(?:gebeld|gemaild|gemeld|gevraagd|doorgegeven|gestuurd|geklaagd|aangegeven|gechat|gezegd)",
     r"nogmaals(?! (?:bedankt|dank|sorry|excuses|top))", r"al \d+ ?(?:x|keer)",
     r"\d+ ?x (?:gebeld|gemaild|gemeld|gevraagd|doorgegeven|gestuurd)", r"hoe vaak (?:moet|nog|heb)",
-    r"steeds (?:een )?(?:ander|hetzelfde) (?:antwoord|verhaal)", r"nou eens", r"(?:precies )?hetzelfde (?:gevraagd|gemeld|gezegd)"
+    r"steeds (?:een )?(?:ander|hetzelfde) (?:antwoord|verhaal)", r"nou eens", r"(?:precies )?hetzelfde (?:gevraagd|gemeld|gezegd)",
+    r"(?:vorige|laatste) \d+ keer", r"keer dat ik (?:het|dit) (?:meldde|meld|gemeld|vroeg|aangaf)", r"beloofd is beloofd",
+    r"(?:ook al|al eerder|ook eerder|al eens) (?:\w+ )?(?:geappt|ge-?dm'?d|geschreven|een mail gestuurd)",
+)
+# the customer's own record of reporting it before: counts without a thread (e-mail, a new post)
+_REPEAT_SELF = _rx(
+    r"(?:tweede|derde|vierde|vijfde|zesde|\d+e) (?:\w+ ){0,2}(?:mail|bericht|melding|klacht|keer dat ik)\w* (?:\w+ ){0,2}(?:over|hierover|voor) (?:hetzelfde|dit|dezelfde)",
+    r"(?:inmiddels|nu al) (?:mijn |de )?(?:tweede|derde|vierde|vijfde|\d+e) (?:mail|bericht|melding|keer)",
+    r"zie (?:mijn|m'n|onze) (?:eerdere )?(?:mails?|berichten|e-?mails?) van", r"(?:vorige|afgelopen) (?:week|maand) (?:\w+ ){0,3}(?:al )?(?:gemeld|gemaild|gebeld|geappt|gevraagd)",
+    r"(?:ook al|al eerder|ook eerder) (?:\w+ )?(?:gebeld|gemaild|gemeld|geappt|gechat|geklaagd|doorgegeven)",
+    r"(?:ticket|ticketnummer|zaaknummer|dossier)\w* (?:\S+ ){0,3}(?:staat )?(?:nog steeds|nog altijd) (?:open|niet)",
+    r"(?:\d+|twee|drie|vier|vijf) keer (?:mijn verhaal|gemaild|gemeld|uitgelegd)",
 )
 _RESOLVED = _rx(
     r"opgelost", r"gerepareerd", r"gemaakt", r"teruggezet", r"teruggestort", r"terugbetaald", r"kwijtgescholden", r"nagestuurd",
@@ -529,6 +560,9 @@ class EscalationRules:
 
     @staticmethod
     def repeated(message: str, *, thread: Sequence[tuple[str, str]] = (), state: ThreadState | None = None, **_: object) -> str | None:
+        if (own := _first(_REPEAT_SELF, _fold(message))) and not (_HAPPY_END.search(message) and not _IRONY_MARK.search(message)):
+            if not (thread and (state or thread_state(thread, message)).last_agent_resolves):
+                return f"reported before, by the customer's own account: '{own}'"
         if not thread:
             return None
         state = state or thread_state(thread, message)

@@ -21,7 +21,7 @@ from webcare.guard import guard_context, guard_drafts
 from webcare.handover import HandoverDrafter
 from webcare.settings import Settings
 from webcare.tone import DEFAULT_PRIVACY_NOTICE
-from webcare.types import Flags, PiiFlag, Suggestion, SuggestionRequest
+from webcare.types import Draft, Flags, PiiFlag, Suggestion, SuggestionRequest
 
 
 class InputTooLargeError(ValueError):
@@ -152,10 +152,16 @@ class SuggestionPipeline:
 
     # the whole run --------------------------------------------------------------------------------
     def suggest(
-        self, request: SuggestionRequest, *, mode: RetrievalMode = "hybrid", runtime: BrandRuntime | None = None
+        self,
+        request: SuggestionRequest,
+        *,
+        mode: RetrievalMode = "hybrid",
+        runtime: BrandRuntime | None = None,
+        generate: bool = True,
     ) -> Suggestion:
         """``runtime`` overrides the registry's runtime of the brand (eval: an in-memory index without
-        the held-out conversations); it must belong to ``request.brand``."""
+        the held-out conversations); it must belong to ``request.brand``. ``generate=False`` skips the
+        generator (eval of flags only: its drafts are not looked at)."""
         self.check_limits(request)
         timer = _Timer()
         with timer.stage("load"):
@@ -177,12 +183,14 @@ class SuggestionPipeline:
             limit = profile.channel_limits.get(request.channel)
             prefix = DEFAULT_PRIVACY_NOTICE[profile.tone.address_form] if analysis.move_to_private else None
             drafts = self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, prefix=prefix)
-            plain = drafts if prefix is None else self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, n=1)
-            generated = self.generator.drafts(
-                runtime.brand, profile, hits=hits, thread=request.thread, message=request.message,
-                channel=str(request.channel), agent=request.agent, n=self.settings.n_drafts, length_limit=limit, prefix=prefix,
-                concept=plain[0].text if plain else None,
-            )
+            generated: list[Draft] = []
+            if generate:
+                plain = drafts if prefix is None else self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, n=1)
+                generated = self.generator.drafts(
+                    runtime.brand, profile, hits=hits, thread=request.thread, message=request.message,
+                    channel=str(request.channel), agent=request.agent, n=self.settings.n_drafts, length_limit=limit,
+                    prefix=prefix, concept=plain[0].text if plain else None,
+                )
             drafts = generated + drafts  # generator drafts first, the retrieval drafts stay as fallback
             drafts = self.handover.apply(
                 drafts, flag_result.escalation, profile,

@@ -94,3 +94,34 @@ def test_bad_set_lines_name_the_line(tmp_path: Path) -> None:
     path.write_text('{"brand": "shop", "message": "hoi", "reference": "hallo"}\n', encoding="utf-8")
     with pytest.raises(EvalSetError, match="bad.jsonl:1: brand 'shop'"):
         load_set(path, "bieb")
+
+
+def test_labelled_jsonl_lines_are_read_with_their_reasons(tmp_path: Path) -> None:
+    path = tmp_path / "labelled.jsonl"
+    line = {"id": "lb-1", "conversation_id": "lc-1", "channel": "x", "thread": [], "message": "Ik ga naar de Consumentenbond",
+            "sarcasm": False, "sentiment": "negative", "escalation": {"value": True, "reasons": ["legal"]}, "split": "test"}
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    eval_set = load_set(path, "bieb")
+    assert eval_set.items == [] and eval_set.labelled[0].labels == {
+        "sarcasm": False, "escalation": True, "escalation_reasons": ["legal"], "sentiment": "negative"
+    }
+    for reasons, value, error in ((["lawsuit"], True, "unknown escalation reasons"), (["legal"], False, "exactly when value is true")):
+        path.write_text(json.dumps({**line, "escalation": {"value": value, "reasons": reasons}}) + "\n", encoding="utf-8")
+        with pytest.raises(EvalSetError, match=f"labelled.jsonl:1: .*{error}"):
+            load_set(path, "bieb")
+
+
+def test_escalation_by_reason_is_hand_countable() -> None:
+    from eval.runner import _escalation_by_reason
+    from webcare.types import EscalationFlag
+
+    def row(gold: list[str], pred: list[str]) -> dict:  # type: ignore[type-arg]
+        flags = type("F", (), {"escalation": EscalationFlag(value=bool(pred), level="high" if pred else "none", reasons=pred)})()
+        return {"labels": {"escalation": bool(gold), "escalation_reasons": gold}, "flags": flags}
+
+    rows = [row(["legal"], ["legal"]), row(["legal"], ["media"]), row(["legal", "churn"], []), row([], ["legal"]), row(["media"], ["media"])]
+    by = _escalation_by_reason(rows)
+    # legal: 3 labelled, 2 raise an escalation, 1 names legal; named twice, once rightly
+    assert by["legal"] == {"labelled": 3, "recall": 2 / 3, "named": 1 / 3, "predicted": 2, "precision": 0.5}
+    assert by["media"] == {"labelled": 1, "recall": 1.0, "named": 1.0, "predicted": 2, "precision": 0.5}
+    assert by["churn"]["recall"] == 0.0 and "safety" not in by

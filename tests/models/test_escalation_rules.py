@@ -84,10 +84,24 @@ def test_each_detector_fires_with_an_explanation(reason: str, message: str) -> N
         "Waar vul ik mijn gegevens in voor de pas?",
         "Is het glad op de parkeerplaats? Ik kom straks met de auto",
         "Ik heb mijn gegevens ingevuld maar krijg geen bevestiging van mijn bestelling",
+        # information requests and plan changes that only look like an escalation
+        "Hebben jullie boeken over EHBO voor baby's?",
+        "Is er in de vestiging Noord een AED aanwezig?",
+        "Kan ik overstappen naar een goedkoper abonnement?",
+        "Ik wil overstappen naar Basis per de volgende maand",
+        "Ik was tot 2020 lid en heb toen opgezegd, nu ben ik terug in de stad",
+        "Kan ik mijn lidmaatschap tijdelijk stopzetten tijdens mijn reis?",
+        "Staat de leestafel nu ergens anders in het gebouw?",
+        "Het scherm van mijn oude telefoon is gebarsten, kan ik hem inruilen?",
     ],
 )
 def test_hard_negatives_stay_silent(message: str) -> None:
     assert reasons(message) == set()
+
+
+def test_calling_the_brand_a_crook_is_heated_not_security() -> None:
+    assert reasons("Jullie zijn oplichters met een mooi logo") == {"heated"}
+    assert reasons("Er is geld afgeschreven door een of andere oplichter") == {"security"}
 
 
 def test_privacy_needs_a_public_channel_and_respects_exempt_types() -> None:
@@ -193,6 +207,28 @@ def test_obfuscated_slur_is_quoted_as_written() -> None:
         ("security", "Kan iemand anders in mijn account kijken? Ik zie vreemde leningen"),
         ("safety", "De trap bij de ingang is spekglad door de regen"),
         ("safety", "De deur van de lift sloot op de arm van mijn zoon"),
+        # 2026-12-01: phrasings without the textbook word
+        ("safety", "Mijn vader is bij de draaideur in de hal gevallen"),
+        ("safety", "De rand van het tijdschriftenrek is vlijmscherp, mijn dochter haalde haar vinger open"),
+        ("safety", "In de ruit van de voordeur zit een barst en er mist al een stuk glas"),
+        ("safety", "Overal liggen knikkers in de speelhoek, mijn zoontje had er een in zijn mond"),
+        ("safety", "Bij de kinderboeken hangt de lamp aan één draad gewoon los"),
+        ("security", "Iemand belde namens jullie en wilde dat ik AnyDesk installeerde"),
+        ("security", "Ik kreeg een betaalverzoek van 'Voltera Service'. Dat zijn jullie toch niet?"),
+        ("security", "Op de pc bij de ingang staat nog iemand ingelogd op zijn bank"),
+        ("security", "Er is geld afgeschreven door een of andere oplichter met jullie naam"),
+        ("churn", "We stoppen na dit jaar met het lidmaatschap"),
+        ("churn", "Als dit zo blijft houdt het voor mij op"),
+        ("churn", "Gewoon helemaal stoppen graag, ik lees toch alleen nog e-books"),
+        ("churn", "Dan koop ik mijn boeken voortaan wel ergens anders"),
+        ("legal", "Namens mijn cliënt verzoek ik u de boete in te trekken, bij gebreke waarvan wij verdere stappen zetten"),
+        ("legal", "Het juridisch loket zegt dat jullie dit niet mogen, dus anders ga ik ermee verder"),
+        ("media", "Misschien kan @omroepnoord eens kijken waarom dit zo gaat"),
+        ("media", "Ik heb er een ingezonden brief over geschreven"),
+        ("heated", "Wie heeft dat zoeksysteem bedacht, compleet hersenloos"),
+        ("repeated", "Dit is inmiddels mijn derde mail over hetzelfde probleem"),
+        ("repeated", "Zie mijn mails van 2 en 9 maart, de aanmaning klopt nog steeds niet"),
+        ("repeated", "Ticketnummer 55120 staat nog steeds open, niemand belt terug"),
     ],
 )
 def test_broader_phrasings_are_found(reason: str, message: str) -> None:
@@ -233,6 +269,25 @@ def test_sarcastic_reply_to_an_unsolved_problem_counts_as_repeated() -> None:
     assert reasons == ["repeated"] and "sarcas" in explanations[0]
     assert combine_escalation([], scores, {}, sarcasm_threshold=0.9, unsolved_thread=True)[0] == []  # not sarcastic enough
     assert combine_escalation([], scores, {}, sarcasm_threshold=0.5, unsolved_thread=False)[0] == []  # solved thread
+
+
+def test_classifier_names_one_reason_and_only_where_no_detector_matched() -> None:
+    from models.escalation_rules import RuleHit
+    from models.flag_classifier import FlagScores, combine_escalation
+
+    thresholds = {"any": 0.5, "legal": 0.3, "media": 0.7, "churn": 0.6, "heated": 0.9}
+    angry = FlagScores(
+        sarcasm=0.1, sentiment={"negative": 0.9, "neutral": 0.05, "positive": 0.05}, escalation_any=0.95,
+        reasons={"legal": 0.5, "media": 0.8, "churn": 0.95, "heated": 0.95},
+    )
+    reasons, explanations, level = combine_escalation([], angry, thresholds)
+    assert reasons == ["churn"] and "classifier probability 0.95" in explanations[0]  # margin .35 beats legal's .20
+    assert level == "medium"
+    hit = RuleHit("heated", "insult: 'idioten'")
+    assert combine_escalation([hit], angry, thresholds)[0] == ["heated"]  # a detector explains it: the heads stay silent
+    assert combine_escalation([], angry, thresholds, blocked=frozenset({"churn"}))[0] == ["legal"]  # blocked by the thread
+    calm = FlagScores(sarcasm=0.1, sentiment={"negative": 0.2, "neutral": 0.7, "positive": 0.1}, escalation_any=0.3, reasons=angry.reasons)
+    assert combine_escalation([], calm, thresholds)[0] == []  # the "any" head does not agree
 
 
 OPEN_THREAD = [
