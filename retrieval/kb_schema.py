@@ -179,3 +179,7 @@ class LabelledMessage(Strict):
     sentiment: Literal["negative", "neutral", "positive"]
     escalation: EscalationLabel
     split: Literal["train", "test"]
+    # "traffic": written to look like the brand's everyday mix of messages; "targeted": written to cover
+    # hard cases (e.g. escalation phrasings), so its label mix is not the traffic's. Targeted messages
+    # train the heads but do not choose their thresholds (training/classifiers.py).
+    sample: Literal["traffic", "targeted"] = "traffic"

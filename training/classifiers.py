@@ -189,6 +189,11 @@ def fit(train: Prepared, hyper: Hyper, *, progress: bool = False) -> tuple[dict[
     y_sarc = np.array([m.sarcasm for m in train.items], dtype=bool)
     y_sent = np.array([m.sentiment for m in train.items])
     y_any = np.array([m.escalation.value for m in train.items], dtype=bool)
+    # thresholds are chosen on the messages that look like traffic only: a targeted sample (rich in
+    # escalations, poor in sarcasm) would shift the base rates the F1-best thresholds depend on
+    traffic = np.array([m.sample == "traffic" for m in train.items], dtype=bool)
+    if not traffic.any():
+        traffic[:] = True
     chosen: dict[str, Any] = {}
     steps = tqdm(total=4 + len(REASONS), desc="heads", unit="head", disable=not progress)
 
@@ -221,7 +226,7 @@ def fit(train: Prepared, hyper: Hyper, *, progress: bool = False) -> tuple[dict[
             oof[reason] = np.zeros(len(y))
         else:
             oof[reason] = cross_val_predict(_lr(c), x, y, cv=_folds(hyper.folds), method="predict_proba")[:, 1]
-            thresholds[reason] = _best_threshold(oof[reason], y, forced)
+            thresholds[reason] = _best_threshold(oof[reason][traffic], y[traffic], forced[traffic])
             heads[reason] = _lr(c).fit(x, y)
         steps.update()
     # "any": gates the reasons the classifier adds on its own. Chosen, by default, for what serving
@@ -234,11 +239,11 @@ def fit(train: Prepared, hyper: Hyper, *, progress: bool = False) -> tuple[dict[
             adds[i] = any(
                 oof[r][i] >= thresholds[r] and r not in blocked and r not in train.rule_reasons[i] for r in REASONS
             )
-        thresholds["any"] = _best_threshold(np.where(adds, p_any, 0.0), y_any, forced, beta=hyper.any_beta)
+        thresholds["any"] = _best_threshold(np.where(adds, p_any, 0.0)[traffic], y_any[traffic], forced[traffic], beta=hyper.any_beta)
     else:
-        thresholds["any"] = _best_threshold(p_any, y_any, np.zeros(len(y_any), dtype=bool), beta=hyper.any_beta)
+        thresholds["any"] = _best_threshold(p_any[traffic], y_any[traffic], np.zeros(int(traffic.sum()), dtype=bool), beta=hyper.any_beta)
     # sarcasm: the middle of the F1 plateau on out-of-fold calibrated scores, used unless the brand sets one
-    thresholds["sarcasm"] = min(_plateau_threshold(p_sarc[:, 1], y_sarc), 0.9)
+    thresholds["sarcasm"] = min(_plateau_threshold(p_sarc[traffic, 1], y_sarc[traffic]), 0.9)
     steps.update()
     steps.close()
     bundle["reasons"] = heads

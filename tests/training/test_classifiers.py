@@ -62,3 +62,39 @@ def test_tuning_chooses_c_per_head_from_the_grid(embedder, tmp_path: Path) -> No
     )
     chosen = read_info(path).hyperparameters
     assert chosen["tune"] is True and chosen["c_sarcasm"] in grid and chosen["c_sentiment"] in grid
+
+
+def test_plateau_threshold_is_the_middle_of_the_best_f1_thresholds() -> None:
+    import numpy as np
+
+    from training.classifiers import _plateau_threshold
+
+    # candidate thresholds are the scores; F1 is 1.0 only where the positives are cut off exactly
+    p = np.array([0.2, 0.3, 0.4, 0.6, 0.7, 0.8])
+    y = np.array([False, False, True, True, True, True])
+    assert _plateau_threshold(p, y, tolerance=0.0) == 0.4  # only 0.4 reaches F1 1.0
+    y = np.array([False, False, False, True, True, True])
+    assert _plateau_threshold(p, y, tolerance=0.0) == 0.6
+    assert 0.4 <= _plateau_threshold(p, y, tolerance=0.2) <= 0.6  # near-best thresholds widen the plateau
+
+
+def test_targeted_messages_train_but_do_not_choose_thresholds(embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from retrieval.kb_loader import load_brand
+    from retrieval.kb_schema import LabelledMessage
+    from training.classifiers import fit, prepare, rules_for
+
+    kb = load_brand(REPO_ROOT / "knowledge_base", "bieb")
+    assert {m.sample for m in kb.labelled} == {"traffic", "targeted"}
+    assert LabelledMessage.model_validate({**kb.labelled[0].model_dump(), "sample": "traffic"}).sample == "traffic"
+    items = [m for m in kb.labelled if m.split == "train" and m.sample == "traffic"][:60]
+    prepared = prepare(items, kb, rules_for(kb), embedder, progress=False)
+    _, as_traffic = fit(prepared, Hyper(folds=3, tune=False))
+    all_targeted = dataclasses.replace(prepared, items=[m.model_copy(update={"sample": "targeted"}) for m in items])
+    _, as_targeted = fit(all_targeted, Hyper(folds=3, tune=False))
+    assert as_targeted["thresholds"] == as_traffic["thresholds"]  # nothing looks like traffic: all of it chooses
+    half = dataclasses.replace(prepared, items=[m.model_copy(update={"sample": "targeted" if m.sarcasm else "traffic"}) for m in items])
+    _, no_sarcastic_traffic = fit(half, Hyper(folds=3, tune=False))
+    # without a sarcastic traffic message no threshold catches one: the F1 plateau is every threshold
+    assert no_sarcastic_traffic["thresholds"]["sarcasm"] != as_traffic["thresholds"]["sarcasm"]
