@@ -127,3 +127,26 @@ def test_from_run_packages_the_sweep_and_refuses_other_data(tiny, bieb_kb, bieb_
     (run_dir / "result.json").write_text(json.dumps({**result, "data_hash": "0" * 16}))
     with pytest.raises(ValueError, match="other examples"):
         package_run(bieb_kb, s, hash_embedder, run_dir, base_model=str(base_dir), eval_limit=2, progress=False)
+
+
+def test_parallel_runs_are_picked_on_validation_and_unpacked_for_packaging(tiny, bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from training.sweep_runs import as_run_dir, launch, pick
+
+    tokenizer, make = tiny
+    train, test = bieb_examples
+    runs = tmp_path / "runs"
+    for name, lr in (("slow", 1e-4), ("fast", 1e-2)):
+        common = GeneratorConfig(max_len=192, batch_size=4, max_steps=3, checkpoint_every=100, lr=lr, warmup_steps=1)
+        sweep(make(), tokenizer, [*train[:24], *test[:2]], runs / f"bieb-{name}", grid=[{"lora": True, "lora_r": 4}], common=common,
+              refit=False, decodings=("prompt", "generated"), echo=lambda _: None)
+    (runs / "bieb-stopped").mkdir()  # a run stopped at the deadline: no result.json
+    summary = pick(runs, tmp_path / "out")
+    finished = [r for r in summary["bieb"]["runs"] if r["finished"]]
+    assert len(finished) == 2 and {"run": "bieb-stopped", "finished": False} in summary["bieb"]["runs"]
+    assert summary["bieb"]["chosen"] == max(finished, key=lambda r: r["val_chrf++"])["run"]
+    assert sorted(p.name for p in (tmp_path / "out" / "bieb").iterdir()) == ["adapter_config.json", "adapter_model.safetensors", "result.json"]
+    run_dir = as_run_dir(tmp_path / "out" / "bieb", tmp_path / "run")
+    assert (run_dir / "result.json").is_file() and (run_dir / "adapter" / "adapter_model.safetensors").is_file()
+    # launch: one process per (brand, configuration), stopped at the deadline
+    codes = launch({"bieb": tmp_path / "missing.jsonl"}, {"a": {"lora": True}}, base="none", runs=tmp_path / "r2", deadline_s=0.0)
+    assert set(codes) == {"bieb-a"} and (tmp_path / "r2" / "bieb-a.grid.json").is_file()
