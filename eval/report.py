@@ -67,6 +67,12 @@ TEMPLATE = """<!doctype html>
 {% if f.available %}{% if name == 'sentiment' %}<td class="num">{{ f.n }}</td><td colspan="3">macro-F1 {{ num(f.macro_f1) }}</td>{% else %}<td class="num">{{ f.n }}</td><td class="num">{{ num(f.precision) }}</td><td class="num">{{ num(f.recall) }}</td><td class="num">{{ num(f.f1) }}</td>{% endif %}<td></td>
 {% else %}<td colspan="5" class="muted">unavailable: {{ f.why }}</td>{% endif %}</tr>{% endfor %}
 </table>
+{% set vs = r.flags.sarcasm.vs_plain_negative %}{% if vs %}<h3>Sarcasm against plain complaints</h3>
+<table><tr><th></th><th>flagged sarcastic</th><th>not flagged</th></tr>
+<tr><td>sarcastic</td><td class="num">{{ vs.sarcastic_flagged }}</td><td class="num">{{ vs.sarcastic_missed }}</td></tr>
+<tr><td>plain negative (not sarcastic)</td><td class="num">{{ vs.plain_negative_flagged }}</td><td class="num">{{ vs.plain_negative_clear }}</td></tr>
+<tr><td>neutral / positive</td><td class="num">{{ vs.non_negative_flagged }}</td><td class="muted">–</td></tr>
+</table>{% endif %}
 {% if r.flags.escalation.by_reason %}<h3>Escalation by reason</h3>
 <p class="muted">recall: labelled messages of that reason that raise an escalation; named: that also name the reason;
 precision: messages the pipeline names the reason for that are labelled with it.</p>

@@ -482,10 +482,36 @@ def _flags(flag_rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "labels": [False, True],
                 "confusion": M.confusion_matrix(truth, pred, [False, True]),
             }
+    if out["sarcasm"].get("available"):
+        confusion = _sarcasm_vs_plain_negative(flag_rows)
+        if confusion:
+            out["sarcasm"]["vs_plain_negative"] = confusion
     if out["escalation"].get("available"):
         by_reason = _escalation_by_reason(flag_rows)
         if by_reason:
             out["escalation"]["by_reason"] = by_reason
+    return out
+
+
+def _sarcasm_vs_plain_negative(flag_rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Is sarcasm told apart from a plain complaint? Over rows labelled for sarcasm and sentiment:
+    sarcastic messages flagged / missed, plain negative (not sarcastic) messages flagged / clear, and
+    neutral or positive messages flagged."""
+    rows = [
+        r for r in flag_rows
+        if r["labels"] and "sarcasm" in r["labels"] and "sentiment" in r["labels"] and r["flags"].sarcasm is not None
+    ]
+    if not rows:
+        return {}
+    out = dict.fromkeys(("sarcastic_flagged", "sarcastic_missed", "plain_negative_flagged", "plain_negative_clear", "non_negative_flagged"), 0)
+    for r in rows:
+        flagged = bool(r["flags"].sarcasm.value)
+        if r["labels"]["sarcasm"]:
+            out["sarcastic_flagged" if flagged else "sarcastic_missed"] += 1
+        elif r["labels"]["sentiment"] == "negative":
+            out["plain_negative_flagged" if flagged else "plain_negative_clear"] += 1
+        elif flagged:
+            out["non_negative_flagged"] += 1
     return out
 
 

@@ -125,3 +125,19 @@ def test_escalation_by_reason_is_hand_countable() -> None:
     assert by["legal"] == {"labelled": 3, "recall": 2 / 3, "named": 1 / 3, "predicted": 2, "precision": 0.5}
     assert by["media"] == {"labelled": 1, "recall": 1.0, "named": 1.0, "predicted": 2, "precision": 0.5}
     assert by["churn"]["recall"] == 0.0 and "safety" not in by
+
+
+def test_sarcasm_against_plain_negative_is_hand_countable() -> None:
+    from eval.runner import _sarcasm_vs_plain_negative
+    from webcare.types import SarcasmFlag
+
+    def row(sarcastic: bool, sentiment: str, flagged: bool) -> dict:  # type: ignore[type-arg]
+        flags = type("F", (), {"sarcasm": SarcasmFlag(value=flagged, score=0.9 if flagged else 0.1)})()
+        return {"labels": {"sarcasm": sarcastic, "sentiment": sentiment}, "flags": flags}
+
+    rows = [row(True, "negative", True), row(True, "negative", False), row(False, "negative", True),
+            row(False, "negative", False), row(False, "negative", False), row(False, "positive", True), row(False, "neutral", False)]
+    assert _sarcasm_vs_plain_negative(rows) == {
+        "sarcastic_flagged": 1, "sarcastic_missed": 1, "plain_negative_flagged": 1, "plain_negative_clear": 2, "non_negative_flagged": 1,
+    }
+    assert _sarcasm_vs_plain_negative([{"labels": {"sarcasm": True}, "flags": rows[0]["flags"]}]) == {}  # no sentiment label
