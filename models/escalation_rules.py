@@ -84,6 +84,7 @@ _LEGAL_STRONG = _rx(
     r"college voor de rechten van de mens", r"(?:my )?lawyer", r"sue you", r"small claims", r"filing a complaint",
     r"start ik een procedure", r"via de rechter", r"(?:stel|stellen) (?:ik|wij|we) (?:u|jullie) (?:hierbij )?in gebreke", r"in gebreke (?:gesteld|stellen|te stellen)",
     r"ontbind\w* (?:ik |wij |we )?(?:de |deze )?(?:koop)?overeenkomst", r"ontbinding van de (?:koop)?overeenkomst", r"wettelijke rente",
+    r"(?:sleep|slepen|sleept) (?:\w+ ){0,2}voor de rechter",
 )
 _LEGAL_ENTITY = _rx(
     r"advoca(?:at|ten)", r"jurist", r"rechter", r"rechtszaak", r"rechtbank", r"(?:nationale |gemeentelijke )?ombudsman",
@@ -97,6 +98,7 @@ _LEGAL_CUE = _rx(
     r"dan maar", r"juridische stappen", r"namens mijn", r"mijn advocaat", r"binnen \d+ dagen",
     r"verzoek ik u", r"aansprakelijk\w*", r"ook (?:\w+ )?(?:geweldig|mooi|leuk|fantastisch|interessant) vinden", r"vast (?:sneller|ook)",
     r"gaat naar", r"dit gaat", r"vindt het ook", r"(?:ga|gaan) (?:ik |we )?(?:er |hier |daar )?(?:mee )?verder(?: mee)?", r"gebeld", r"zeggen (?:dat )?(?:jullie|u)",
+    r"(?:gaat|gaan) (?:er |hier |dit )?(?:eens )?naar kijken", r"volgens (?:hen|hem|haar|de wet)", r"(?:zijn|is) (?:jullie |u )?verplicht",
 )
 _LEGAL_TOPIC = _rx(r"boeken? over", r"thriller", r"roman", r"\w*studie", r"wil \w+ worden", r"spreekuur", r"zoek\w* (?:een|naar)",
                    r"opzoeken", r"informatie over", r"lezing over")
@@ -121,7 +123,7 @@ _MEDIA_CUE = _rx(
 )
 _MEDIA_STRONG = _rx(
     r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"@omroep\w*", r"in de uitzending", r"ingezonden brief",
-    r"namens (?:radio|tv|omroep|de krant|het programma)\b", r"(?:omroep|krant|redactie) (?:\w+ ){0,2}(?:eens )?uitzoeken", r"\d{1,3}(?:\.\d{3})+ (?:leden|volgers|abonnees)",
+    r"namens (?:radio|tv|omroep|de krant|het programma)\b", r"wil (?:\w+ ){0,2}(?:verhaal|artikel|stuk) (?:\w+ )?(?:plaatsen|publiceren|brengen)", r"(?:omroep|krant|redactie) (?:\w+ ){0,2}(?:eens )?uitzoeken", r"\d{1,3}(?:\.\d{3})+ (?:leden|volgers|abonnees)",
     r"ik ben journalist", r"journalist (?:bij|voor|van)", r"verslaggever", r"redacteur", r"opiniestuk", r"rt dit", r"\d+ retweets",
     r"tweet staat", r"youtube-?video", r"ik ben \S*youtuber", r"techblog", r"deel dit", r"dreig\w* met (?:kassa|radar|de krant|de pers)",
     r"(?:radar|kassa|opgelicht\?*) (?:vindt|vind|gaat|wil)", r"(?:courant|dagblad|krant) (?:\w+ ){0,2}(?:vast|ook) ",
@@ -150,7 +152,10 @@ _CHURN_CANCEL = _rx(
     r"ga (?:ik )?(?:voortaan |dan |gewoon )+(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|concurrent|een ander)\w*",
     r"bij (?:coolblue|mediamarkt|bol(?:\.com)?|amazon|de concurrent) (?:\w+ ){0,4}(?:wel|gewoon) (?:\w+ ){0,3}(?:voor elkaar|geregeld|goed|snel)",
     r"cancel\w* (?:\S+ ){0,2}\S*(?:lidmaatschap|abonnement|account)",
-    r"houdt het (?:\w+ ){0,2}(?:voor mij|voor ons) op", r"stop(?:pen)? (?:\w+ ){0,3}met (?:het |ons |mijn |onze )?(?:lidmaatschap|abonnement)",
+    r"houdt het (?:\w+ ){0,2}(?:voor mij|voor ons) op", r"(?:klanten|huishoudens|gezinnen|leden) (?:\w+ )?(?:die )?jullie kwijt",
+    r"voortaan naar (?:de )?(?:mediamarkt|coolblue|bol|amazon|concurrent)\w*", r"(?:bestel|koop|kom|leen) (?:\w+ ){0,2}nooit meer",
+    r"(?:een )?andere (?:webshop|winkel|bibliotheek|bieb|aanbieder) (?:\w+ ){0,4}(?:klaar mee|over|naartoe|tips)", r"tips voor een andere (?:webshop|winkel|bibliotheek|bieb)",
+    r"ben er (?:\w+ )?klaar mee", r"stop(?:pen)? (?:\w+ ){0,3}met (?:het |ons |mijn |onze )?(?:lidmaatschap|abonnement)",
     r"helemaal stoppen", r"ik wil over[.!]?$", r"account mag weg", r"(?:heeft|hebben) (?:\w+ ){0,3}geen zin meer (?:om )?(?:\w+ ){0,3}(?:te kopen|te bestellen|lid te)",
 )
 # what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
@@ -204,7 +209,9 @@ _SAFETY = _rx(
     r"(?:viel|valt|vielen|vallen) (?:\w+ ){0,2}bijna", r"bijna (?:\w+ ){0,3}tegenaan", r"vlijmscherp", r"scherpe (?:hoek|kant|rand|punt)\w*",
     r"open(?:gehaald|geschaafd|gesneden|gehaald)", r"(?:ruit|glas|glazen deur|deur|raam) (?:\w+ ){0,4}(?:barst|gebarsten|gesprongen)",
     r"barst (?:\w+ ){0,4}(?:ruit|glas|deur|raam)", r"(?:in|uit) (?:zijn|haar|z'n|de) mond", r"verslik\w*", r"(?:ge)?stikt", r"stikken",
-    r"(?:hangt|hing|hangen) (?:\S+ ){4,6}(?:half )?los", r"(?:plafond\w*|plaat|lamp|schap|bord) (?:\w+ ){0,2}(?:hangt |hing |zit |is )?scheef",
+    r"(?:hangt|hing|hangen) (?:\S+ ){4,6}(?:half )?los", r"smolt", r"(?:kreeg|krijg|kregen|krijgt) (?:\w+ ){0,3}schok", r"knal", r"zwarte aanslag",
+    r"blaren", r"kokend (?:heet )?water (?:\w+ ){0,3}(?:spuit|spoot|over)", r"te gloeien", r"\bseh\b", r"spoedeisende hulp", r"huisartsenpost",
+    r"(?:doos|dozen|kast|rek|stelling|pallet|ladder|leuning|trede|plank|stapel) (?:\w+ ){0,3}wiebelt", r"(?:trekt|trekken) (?:\w+ ){0,2}(?:zo )?over (?:zich|zichzelf) heen", r"(?:plafond\w*|plaat|lamp|schap|bord) (?:\w+ ){0,2}(?:hangt |hing |zit |is )?scheef",
 )
 _SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
 
@@ -233,7 +240,10 @@ _SECURITY = _rx(
     r"afzender(?:adres)? (?:\w+ )?(?:is |was |klopt )?(?:vreemd|raar|onbekend|niet)", r"(?:e-?mail|mail|sms|bericht) ['‘\"“]van (?:de |het )?\w+['’\"”]",
     r"(?:die|dat|wat|welke) ik (?:\w+ )?niet (?:heb |had )?(?:gedaan|besteld|geleend|geplaatst)", r"(?:die|dat) ik (?:\w+ )?niet ken",
     # scams in the brand's name, remote-access tricks, a session left open, data changed behind one's back
-    r"(?:een|die|de|andere|door) (?:\w+ ){0,2}oplichter\w*", r"anydesk", r"teamviewer", r"(?:op afstand|remote) (?:\w+ ){0,3}(?:meekijken|inloggen|overnemen|toegang)",
+    r"(?:een|die|de|andere|door) (?:\w+ ){0,2}oplichter\w*", r"anydesk",
+    r"(?:was|is) (?:dit|dat|het|die|deze) nep", r"nep,? neem ik aan", r"(?:pincode|inlogcode|wachtwoord|verificatiecode) (?:\w+ ){0,2}gegeven",
+    r"op (?:mijn|m'n|mn) naam (?:\w+ ){0,2}(?:besteld|geleend|afgesloten|gekocht)", r"dat ben ik niet", r"(?:geplaatst|besteld) (?:\w+ )?met (?:mijn|m'n|mn) account",
+    r"terwijl ik niet (?:aan het )?in(?:loggen|logde|gelogd)", r"iemand (?:\w+ )?in (?:mijn|m'n|mn) account", r"teamviewer", r"(?:op afstand|remote) (?:\w+ ){0,3}(?:meekijken|inloggen|overnemen|toegang)",
     r"(?:dat|die|dit) (?:zijn|waren|is|was) jullie (?:toch )?niet", r"ziet er (?:\w+ ){0,2}(?:echt|officieel|betrouwbaar) uit",
     r"(?:staat|stond) (?:\w+ ){0,2}(?:nog )?ingelogd (?:op|in|bij)", r"(?:heb|had) ik (?:daar |er )?(?:nooit|niet) (?:\w+ )?(?:in|op|ingevuld|gezet)", r"onbekend (?:afleveradres|adres)", r"afgeschreven van (?:mijn|m'n|mn) (?:creditcard|rekening)",
 )
@@ -246,7 +256,8 @@ _INSULT = _rx(
     r"eikel\w*", r"mongo(?:ol|olen|ooltjes?)", r"hoer(?:en)?zoon\w*", r"lul(?:len)?", r"stomme (?:idioten|sukkels|trut|eikels|mensen|klantenservice)", r"amateur\w*", r"clowns?",
     r"jullie zijn (?:\w+ ){0,3}(?:oplichters|leugenaars|dieven|boeven)", r"stel leugenaars", r"val dood", r"racist\w*",
     r"(?:schandalig|jullie zijn) (?:\w+ )?(?:en )?smerig\w*", r"liegen", r"oplichters met", r"(?:zo )?dom(?:me)? (?:of|bende)", r"apen", r"tering\w*", r"bende", r"onbeschoft\w*", r"flikker\w*", r"achterlijk\w*", r"arrogant\w*", r"lui(?:e)? (?:medewerkers|mensen)", r"zielig\w*",
-    r"wat is er mis met jullie", r"aan het handje", r"hersenloos", r"hersendood", r"ontsla\w* (?:die|dat|deze|hem|haar|ze)\b",
+    r"wat is er mis met jullie", r"aan het handje", r"hersenloos", r"hersendood", r"hufter\w*", r"imbecie\w*", r"fuck (?:jullie|you|off)",
+    r"(?:oplichters|leugenaars|dieven|boeven|prutsers) zijn (?:jullie|het)", r"ontsla\w* (?:die|dat|deze|hem|haar|ze)\b",
 )
 # Mild curses ("kut", "klote", also inside compounds: "kutbieb", "klotebedrijf") are heated over a
 # complaint, not in a happy message ("kut weer vandaag, maar gelukkig kwam mijn boek op tijd").
@@ -345,6 +356,7 @@ _REPEAT_SELF = _rx(
     r"(?:ook al|al eerder|ook eerder) (?:\w+ )?(?:gebeld|gemaild|gemeld|geappt|gechat|geklaagd|doorgegeven)",
     r"(?:ticket|ticketnummer|zaaknummer|dossier)\w* (?:\S+ ){0,3}(?:staat )?(?:nog steeds|nog altijd) (?:open|niet)",
     r"(?:\d+|twee|drie|vier|vijf) keer (?:mijn verhaal|gemaild|gemeld|uitgelegd)",
+    r"(?:mijn|m'n) (?:\w+ )?(?:vorige|eerdere) (?:mails|berichten|meldingen)", r"(?:tweede|derde|vierde|vijfde|\d+e) keer dat ik (?:\w+ )?(?:schrijf|mail|bel|vraag|meld)",
 )
 _RESOLVED = _rx(
     r"opgelost", r"gerepareerd", r"gemaakt", r"teruggezet", r"teruggestort", r"terugbetaald", r"kwijtgescholden", r"nagestuurd",

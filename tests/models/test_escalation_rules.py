@@ -93,6 +93,7 @@ def test_each_detector_fires_with_an_explanation(reason: str, message: str) -> N
         "Kan ik mijn lidmaatschap tijdelijk stopzetten tijdens mijn reis?",
         "Staat de leestafel nu ergens anders in het gebouw?",
         "Het scherm van mijn oude telefoon is gebarsten, kan ik hem inruilen?",
+        "Is deze tafel stevig of wiebelt hij snel?",
     ],
 )
 def test_hard_negatives_stay_silent(message: str) -> None:
@@ -229,6 +230,21 @@ def test_obfuscated_slur_is_quoted_as_written() -> None:
         ("repeated", "Dit is inmiddels mijn derde mail over hetzelfde probleem"),
         ("repeated", "Zie mijn mails van 2 en 9 maart, de aanmaning klopt nog steeds niet"),
         ("repeated", "Ticketnummer 55120 staat nog steeds open, niemand belt terug"),
+        ("repeated", "Dit is de vierde keer dat ik schrijf over mijn terugbetaling"),
+        ("heated", "Die monteur van jullie is een ongelofelijke hufter"),
+        ("heated", "Oplichters zijn jullie, gewoon oplichters"),
+        ("legal", "Ik sleep jullie voor de rechter als dit niet vandaag geregeld is"),
+        ("legal", "Mijn buurman is advocaat en gaat er eens naar kijken"),
+        ("security", "Ik kreeg een mail dat ik een cadeaubon had gewonnen en heb betaald. Was dit nep?"),
+        ("security", "Mijn ex heeft mijn inlog nog en er wordt op mijn naam besteld"),
+        ("security", "Er is een bestelling met mijn account geplaatst naar Rotterdam, dat ben ik niet"),
+        ("safety", "De oplader smolt op het bureau van mijn zoon"),
+        ("safety", "Mijn vrouw kreeg net een flinke schok van de wasmachine"),
+        ("safety", "Het strijkijzer spoot kokend water over mijn arm, ik zit onder de blaren"),
+        ("safety", "Onze peuter heeft de knoopcel eruit gehaald, we zitten nu op de SEH"),
+        ("churn", "Ik bestel hier nooit meer iets"),
+        ("churn", "Iemand tips voor een andere webshop? Ik ben er echt klaar mee"),
+        ("media", "Het Parool wil mijn verhaal graag plaatsen"),
     ],
 )
 def test_broader_phrasings_are_found(reason: str, message: str) -> None:
