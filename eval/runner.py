@@ -443,11 +443,12 @@ def _generation(services: Services, rows: list[dict[str, Any]], brand: str) -> d
         reason = gate_reason(latest, services.settings)
         out["generator_gate"] = {"artifact": latest.name, "served": reason is None, "reason": reason}
     if out["generator"] is None:
-        out["generator_note"] = (
-            f"generator artifact {latest.name} exists but the pipeline produced no generator drafts"
-            if latest
-            else "no generator artifact for this brand: only retrieval drafts are measured"
-        )
+        if latest and not services.settings.generator_enabled:
+            out["generator_note"] = f"generator artifact {latest.name} not measured (generator disabled: --no-generator)"
+        elif latest:
+            out["generator_note"] = f"generator artifact {latest.name} exists but the pipeline produced no generator drafts"
+        else:
+            out["generator_note"] = "no generator artifact for this brand: only retrieval drafts are measured"
     return out
 
 

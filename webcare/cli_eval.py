@@ -30,6 +30,13 @@ def eval_command(
             help="Write the auto-answer bar that /v1/answer uses (default: only for a full run on the held-out set).",
         ),
     ] = None,
+    generator: Annotated[
+        bool,
+        typer.Option(
+            "--generator/--no-generator",
+            help="Also measure the brand's generator artifact (default; ~15 s a message on 2 cores) or only the retrieval drafts.",
+        ),
+    ] = True,
 ) -> None:
     """Evaluate retrieval (dense/BM25/hybrid), drafts, flags, auto-answer and latency; write JSON + HTML."""
     from eval.report import write_report
@@ -41,7 +48,7 @@ def eval_command(
 
     # QA measures the brand's generator artifact even when the quality gate keeps it from serving
     # (the gate's verdict is in generation.generator_gate)
-    settings = Settings().model_copy(update={"generator_quality_gate": False})
+    settings = Settings().model_copy(update={"generator_quality_gate": False, **({} if generator else {"generator_enabled": False})})
     known = list_brands(settings.kb_dir)
     if brand not in known:
         typer.secho(f"error: unknown brand {brand!r}; known brands: {', '.join(known) or 'none'}", fg=typer.colors.RED, err=True)

@@ -141,3 +141,21 @@ def test_sarcasm_against_plain_negative_is_hand_countable() -> None:
         "sarcastic_flagged": 1, "sarcastic_missed": 1, "plain_negative_flagged": 1, "plain_negative_clear": 2, "non_negative_flagged": 1,
     }
     assert _sarcasm_vs_plain_negative([{"labels": {"sarcasm": True}, "flags": rows[0]["flags"]}]) == {}  # no sentiment label
+
+
+def test_no_generator_measures_retrieval_drafts_only(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from webcare.artifacts import ArtifactInfo, ArtifactWriter, new_version
+    from webcare.cli import app
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("WEBCARE_DATA_DIR", str(data))
+    monkeypatch.setenv("WEBCARE_KB_DIR", str(KB_DIR))
+    version = new_version()  # an artifact without weights: loading it would fail, so it must not be loaded
+    with ArtifactWriter(data / "artifacts", ArtifactInfo(kind="generator", brand="bieb", version=version, created_at=version, data_hash="0" * 16)):
+        pass
+    out = tmp_path / "m.json"
+    result = CliRunner().invoke(app, ["eval", "--brand", "bieb", "--limit", "3", "--no-generator", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    generation = json.loads(out.read_text())["generation"]
+    assert generation["generator"] is None and "not measured" in generation["generator_note"] and version in generation["generator_note"]
+    assert generation["retrieval_baseline"]["n"] == 3
