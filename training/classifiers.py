@@ -40,6 +40,7 @@ from models.flag_features import CUE_NAMES, REASONS, context_text, cue_features,
 from models.pii import PiiDetector
 from retrieval.kb_loader import BrandKB, load_brand
 from retrieval.kb_schema import LabelledMessage
+from retrieval.splits import split_past_answers
 from webcare.artifacts import ArtifactInfo, ArtifactWriter, data_hash, new_version
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,11 @@ class Hyper:
     # the features change with the brand's embedder, so the C chosen for one embedder need not suit another
     tune: bool = True
     c_grid: tuple[float, ...] = (0.03, 0.3, 1.0)
+    # The labelled split is rich in escalations (~37%); everyday questions are not. The "any" gate is
+    # raised until the classifier alone (no detector matched) escalates at most this share of the
+    # brand's ordinary questions: its train past answers, which are not labelled for flags and are
+    # never in the held-out split. None: no cap.
+    ordinary_alarm_rate: float | None = 0.01
 
 
 @dataclass
@@ -174,7 +180,34 @@ def _plateau_threshold(p: np.ndarray, y: np.ndarray, tolerance: float = 0.02) ->
     return float(np.median(plateau))
 
 
-def fit(train: Prepared, hyper: Hyper, *, progress: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+def classifier_only_alarms(bundle: dict[str, Any], thresholds: dict[str, float], ordinary: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """For each ordinary message: the "any" probability, and whether a reason head would speak for it
+    where no detector matched (what serving does, models.flag_classifier.combine_escalation)."""
+    x = feature_matrix(bundle, ordinary.dense, ordinary.masked, escalation=True)
+    p_any = bundle["escalation_any"].predict_proba(x)[:, 1]
+    heads = {r: h.predict_proba(x)[:, 1] for r, h in bundle["reasons"].items() if h is not None}
+    speaks = np.array([
+        not ordinary.rule_reasons[i]
+        and any(p[i] >= thresholds.get(r, 1.01) and r not in ordinary.blocked[i] for r, p in heads.items())
+        for i in range(len(p_any))
+    ], dtype=bool)
+    return p_any, speaks
+
+
+def cap_ordinary_alarms(p_any: np.ndarray, speaks: np.ndarray, threshold: float, rate: float) -> float:
+    """The lowest "any" threshold >= ``threshold`` at which at most ``rate`` of the ordinary messages
+    get an escalation from the classifier alone."""
+    if not len(p_any):
+        return threshold
+    for t in [threshold, *sorted(float(v) + 1e-6 for v in p_any[speaks] if v >= threshold)]:
+        if float(np.mean(speaks & (p_any >= t))) <= rate:
+            return t
+    return 1.01
+
+
+def fit(
+    train: Prepared, hyper: Hyper, *, progress: bool = False, ordinary: Prepared | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit all heads on the training split; returns (bundle, chosen hyperparameters)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.model_selection import cross_val_predict
@@ -247,6 +280,12 @@ def fit(train: Prepared, hyper: Hyper, *, progress: bool = False) -> tuple[dict[
     steps.update()
     steps.close()
     bundle["reasons"] = heads
+    if ordinary is not None and hyper.ordinary_alarm_rate is not None:
+        p_ord, speaks = classifier_only_alarms(bundle, thresholds, ordinary)
+        before = float(np.mean(speaks & (p_ord >= thresholds["any"]))) if len(p_ord) else 0.0
+        thresholds["any"] = cap_ordinary_alarms(p_ord, speaks, thresholds["any"], hyper.ordinary_alarm_rate)
+        after = float(np.mean(speaks & (p_ord >= thresholds["any"]))) if len(p_ord) else 0.0
+        chosen["ordinary_alarms"] = {"messages": len(p_ord), "rate_before": round(before, 4), "rate_after": round(after, 4)}
     bundle["thresholds"] = thresholds
     chosen["thresholds"] = {k: round(v, 3) for k, v in thresholds.items()}
     return bundle, chosen
@@ -343,7 +382,10 @@ def train_classifiers(
         raise ValueError(f"brand {brand!r} needs labelled messages in both splits (knowledge_base/{brand}/labelled.jsonl)")
     rules = rules_for(kb)
     train = prepare(train_items, kb, rules, embedder, progress=progress)
-    bundle, chosen = fit(train, hyper, progress=progress)
+    ordinary_items = split_past_answers(kb.past_answers)[0][: limit * 4 if limit else None]
+    # past answers have the fields prepare() reads (message, thread, channel); no flag labels are needed
+    ordinary = prepare(ordinary_items, kb, rules, embedder, progress=progress) if ordinary_items else None  # type: ignore[arg-type]
+    bundle, chosen = fit(train, hyper, progress=progress, ordinary=ordinary)
     bundle["embedder"] = embedder.name
     bundle["brand"] = brand
     test = prepare(test_items, kb, rules, embedder, progress=progress)

@@ -32,6 +32,8 @@ def test_artifact_round_trip(embedder, tmp_path: Path) -> None:  # type: ignore[
     info = read_info(path)
     assert info.kind == "classifiers" and info.brand == "shop" and len(info.data_hash) == 16
     assert info.hyperparameters["seed"] and "thresholds" in info.hyperparameters
+    alarms = info.hyperparameters["ordinary_alarms"]  # the gate was checked on the brand's ordinary (past-answer) questions
+    assert alarms["messages"] > 0 and alarms["rate_after"] <= 0.01 and alarms["rate_after"] <= alarms["rate_before"]
     for key in ("sarcasm", "sentiment", "escalation", "escalation_rules_only", "escalation_reasons", "sarcasm_vs_plain_negative"):
         assert key in info.metrics
     assert set(info.metrics["escalation_reasons"]) == {"privacy", "legal", "media", "churn", "safety", "security", "repeated", "heated"}
@@ -98,3 +100,18 @@ def test_targeted_messages_train_but_do_not_choose_thresholds(embedder, tmp_path
     _, no_sarcastic_traffic = fit(half, Hyper(folds=3, tune=False))
     # without a sarcastic traffic message no threshold catches one: the F1 plateau is every threshold
     assert no_sarcastic_traffic["thresholds"]["sarcasm"] != as_traffic["thresholds"]["sarcasm"]
+
+
+def test_the_any_gate_is_raised_until_ordinary_questions_rarely_escalate() -> None:
+    import numpy as np
+
+    from training.classifiers import cap_ordinary_alarms
+
+    p_any = np.array([0.2, 0.5, 0.6, 0.7, 0.9, 0.95, 0.1, 0.3, 0.4, 0.8])
+    speaks = np.array([True, True, True, True, True, True, False, False, False, False])  # a reason head would speak
+    # at 0.5: five of ten ordinary messages escalate on the classifier alone
+    assert cap_ordinary_alarms(p_any, speaks, 0.5, rate=0.5) == 0.5
+    t = cap_ordinary_alarms(p_any, speaks, 0.5, rate=0.2)  # two of ten at most: only 0.9 and 0.95 stay above
+    assert 0.7 < t <= 0.9 and np.mean(speaks & (p_any >= t)) == 0.2
+    assert cap_ordinary_alarms(p_any, speaks, 0.5, rate=0.0) > 0.95  # none: above every speaking message
+    assert cap_ordinary_alarms(np.array([]), np.array([], dtype=bool), 0.5, rate=0.0) == 0.5
