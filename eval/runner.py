@@ -187,8 +187,8 @@ def _check_reasons(reasons: Any, value: Any, where: str) -> list[str]:
     unknown = sorted(set(reasons) - set(ESCALATION_REASONS))
     if unknown:
         raise EvalSetError(f"{where}: unknown escalation reasons {unknown}; allowed: {list(ESCALATION_REASONS)}")
-    if bool(reasons) != bool(value):
-        raise EvalSetError(f"{where}: labels.escalation.reasons must be given exactly when value is true")
+    if reasons and not value:
+        raise EvalSetError(f"{where}: labels.escalation has reasons but value false; give reasons only for an escalation")
     return list(reasons)
 
 

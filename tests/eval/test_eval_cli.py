@@ -105,7 +105,7 @@ def test_labelled_jsonl_lines_are_read_with_their_reasons(tmp_path: Path) -> Non
     assert eval_set.items == [] and eval_set.labelled[0].labels == {
         "sarcasm": False, "escalation": True, "escalation_reasons": ["legal"], "sentiment": "negative"
     }
-    for reasons, value, error in ((["lawsuit"], True, "unknown escalation reasons"), (["legal"], False, "exactly when value is true")):
+    for reasons, value, error in ((["lawsuit"], True, "unknown escalation reasons"), (["legal"], False, "reasons but value false")):
         path.write_text(json.dumps({**line, "escalation": {"value": value, "reasons": reasons}}) + "\n", encoding="utf-8")
         with pytest.raises(EvalSetError, match=f"labelled.jsonl:1: .*{error}"):
             load_set(path, "bieb")
@@ -159,3 +159,9 @@ def test_no_generator_measures_retrieval_drafts_only(settings: Settings, tmp_pat
     generation = json.loads(out.read_text())["generation"]
     assert generation["generator"] is None and "not measured" in generation["generator_note"] and version in generation["generator_note"]
     assert generation["retrieval_baseline"]["n"] == 3
+
+
+def test_an_escalation_label_may_leave_its_reasons_out(tmp_path: Path) -> None:
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"message": "Ik ben er klaar mee", "labels": {"escalation": {"value": True, "reasons": []}}}) + "\n", encoding="utf-8")
+    assert load_set(path, "bieb").labelled[0].labels == {"escalation": True, "escalation_reasons": []}
