@@ -180,18 +180,23 @@ def _plateau_threshold(p: np.ndarray, y: np.ndarray, tolerance: float = 0.02) ->
     return float(np.median(plateau))
 
 
+def classifier_speaks(reason_p: dict[str, np.ndarray], thresholds: dict[str, float], data: Prepared) -> np.ndarray:
+    """Per message: would a reason head name a reason, as serving decides it
+    (models.flag_classifier.combine_escalation): no detector matched, and a head not ruled out by the
+    thread is at or above its threshold."""
+    return np.array([
+        not data.rule_reasons[i]
+        and any(p[i] >= thresholds.get(r, 1.01) and r not in data.blocked[i] for r, p in reason_p.items())
+        for i in range(len(data.rule_reasons))
+    ], dtype=bool)
+
+
 def classifier_only_alarms(bundle: dict[str, Any], thresholds: dict[str, float], ordinary: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """For each ordinary message: the "any" probability, and whether a reason head would speak for it
-    where no detector matched (what serving does, models.flag_classifier.combine_escalation)."""
+    """For each ordinary message: the "any" probability, and whether a reason head would speak for it."""
     x = feature_matrix(bundle, ordinary.dense, ordinary.masked, escalation=True)
     p_any = bundle["escalation_any"].predict_proba(x)[:, 1]
     heads = {r: h.predict_proba(x)[:, 1] for r, h in bundle["reasons"].items() if h is not None}
-    speaks = np.array([
-        not ordinary.rule_reasons[i]
-        and any(p[i] >= thresholds.get(r, 1.01) and r not in ordinary.blocked[i] for r, p in heads.items())
-        for i in range(len(p_any))
-    ], dtype=bool)
-    return p_any, speaks
+    return p_any, classifier_speaks(heads, thresholds, ordinary)
 
 
 def cap_ordinary_alarms(p_any: np.ndarray, speaks: np.ndarray, threshold: float, rate: float) -> float:
@@ -267,11 +272,7 @@ def fit(
     # reason no detector found, so its threshold is not set as if it had to find every escalation alone.
     if hyper.any_with_rules:
         forced = np.array([bool(r) for r in train.rule_reasons], dtype=bool)
-        adds = np.zeros(len(y_any), dtype=bool)
-        for i, blocked in enumerate(train.blocked):
-            adds[i] = any(
-                oof[r][i] >= thresholds[r] and r not in blocked and r not in train.rule_reasons[i] for r in REASONS
-            )
+        adds = classifier_speaks(oof, thresholds, train)  # where a detector matched, ``forced`` decides anyway
         thresholds["any"] = _best_threshold(np.where(adds, p_any, 0.0)[traffic], y_any[traffic], forced[traffic], beta=hyper.any_beta)
     else:
         thresholds["any"] = _best_threshold(p_any[traffic], y_any[traffic], np.zeros(int(traffic.sum()), dtype=bool), beta=hyper.any_beta)
