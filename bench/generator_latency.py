@@ -1,18 +1,21 @@
 """Time to draft one reply of 60 tokens with a generator artifact, on the prompts the pipeline builds.
 
     .venv/bin/python bench/generator_latency.py [ARTIFACT_DIR] [--brand bieb] [--runs 8] [--threads 2]
-        [--variants float32,bfloat16,bfloat16+lookup,int8-dynamic] [--short-prompts]
+        [--variants float32,bfloat16,bfloat16+lookup,int8,int8-dynamic] [--drafts 3] [--short-prompts]
 
 Prompts are the brand's held-out customer messages in the pipeline's own prompt format: the brand's
 tone, the passages retrieval finds, the thread and the message (~400-700 tokens). ``--short-prompts``
 uses only a one-line system prompt and the message, which leaves out most of the prefill cost.
 Every reply is forced to exactly 60 new tokens (min = max), greedy, KV cache on, torch.inference_mode,
-with the served repetition penalty. Prints prefill and total p50/p95 seconds per variant, how many
+with the served repetition penalty. Then, unless ``--drafts 0``, the served call itself
+(``ReplyGenerator.generate``: n drafts decoded as one batch after one prefill, the artifact's decoding,
+stops on) with at most ``--tokens`` new tokens. Prints prefill and total p50/p95 seconds per variant, how many
 generated tokens equal those of the first variant (quality drift), and a sample.
 
 Variants: ``float32``, ``bfloat16`` (served default), ``bfloat16+lookup`` (prompt-lookup decoding,
 10 tokens: drafts copy from the sources, so guessed continuations are often accepted) and
-``int8-dynamic`` (torch dynamic int8 on every Linear layer).
+``int8`` (served option: bfloat16 with weight-only int8 for the decoding steps, models/weight_only_int8.py)
+and ``int8-dynamic`` (torch dynamic int8 on every Linear layer, activations rounded too).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from webcare.prompting import build_messages, select_passages  # noqa: E402
 from webcare.services import build_services  # noqa: E402
 from webcare.settings import Settings  # noqa: E402
 
-VARIANTS = ("float32", "bfloat16", "bfloat16+lookup", "int8-dynamic")
+VARIANTS = ("float32", "bfloat16", "bfloat16+lookup", "int8", "int8-dynamic")
 
 
 def load(path: Path, variant: str) -> ReplyGenerator:
@@ -55,14 +58,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=8, help="Prompts per variant.")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tokens", type=int, default=60)
-    parser.add_argument("--variants", default="float32,bfloat16,bfloat16+lookup", help=f"Comma-separated, of {', '.join(VARIANTS)}.")
+    parser.add_argument("--variants", default="float32,bfloat16,int8", help=f"Comma-separated, of {', '.join(VARIANTS)}.")
+    parser.add_argument("--drafts", type=int, default=3, help="Also time the served call with this many drafts (0: skip).")
     parser.add_argument("--short-prompts", action="store_true", help="One-line system prompt + message instead of the pipeline's prompt.")
     args = parser.parse_args()
     unknown = [v for v in args.variants.split(",") if v not in VARIANTS]
     if unknown:
         sys.exit(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
-    torch.set_num_threads(args.threads)
     services = build_services(Settings(generator_enabled=False))
+    torch.set_num_threads(args.threads)  # after build_services, which sets the serving default (torch_threads=1)
     path = args.artifact or latest(services.settings.artifacts_dir, args.brand, "generator")
     if path is None:
         sys.exit(f"no generator artifact for {args.brand}: train one with 'webcare train generator --brand {args.brand}' or pass its folder")
@@ -105,6 +109,12 @@ def main() -> None:
                 )
                 totals.append(time.perf_counter() - start)
             outputs.append(out[0, ids.shape[1] :].tolist())
+        served: list[float] = []
+        if args.drafts:  # the served call: ReplyGenerator.generate, n drafts in one batch, real stops
+            for chat in chats:
+                start = time.perf_counter()
+                generator.generate(chat, n=args.drafts, max_new_tokens=args.tokens, threads=args.threads)
+                served.append(time.perf_counter() - start)
         reference = reference or outputs
         same = statistics.mean(sum(a == b for a, b in zip(o, r, strict=False)) / max(len(r), 1) for o, r in zip(outputs, reference, strict=True))
         sample = generator.tokenizer.decode(outputs[0], skip_special_tokens=True)
@@ -112,7 +122,9 @@ def main() -> None:
             f"  {variant:<16} total p50 {percentile(totals, 50):.2f} s  p95 {percentile(totals, 95):.2f} s  "
             f"(prefill p50 {percentile(prefills, 50):.2f} s, prompt p50 {int(statistics.median(lengths))} tokens)  "
             f"{args.tokens / statistics.median(totals):.1f} tok/s  same tokens as {args.variants.split(',')[0]}: {same:.0%}  "
-            f"e.g. {sample[:70]!r}",
+            f"e.g. {sample[:70]!r}"
+            + (f"\n  {'':<16} served, {args.drafts} drafts of at most {args.tokens} tokens: p50 {percentile(served, 50):.2f} s  "
+               f"p95 {percentile(served, 95):.2f} s" if served else ""),
             flush=True,
         )
 

@@ -13,7 +13,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ DEFAULT_BASE = "smollm2-135m-instruct"
 ADAPTER_DIR = "adapter"
 MODEL_DIR = "model"
 REPETITION_PENALTY = 1.1
+GENERATOR_DTYPES = ("float32", "bfloat16", "int8")  # how ReplyGenerator.from_artifact holds the weights
 DECODINGS = ("prompt", "generated", "plain")  # where the repetition penalty looks (ReplyGenerator)
 STOP_STRINGS = ("<|im_start|>", "<|im_end|>", "\nKlant:", "\nBericht van de klant:")
 
@@ -100,6 +102,22 @@ def cut_at_stop(text: str) -> str:
     return text.strip()
 
 
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` torch intra-op threads (None or 0: leave as is), then restore.
+    The setting is process-wide: callers serialise the blocks that change it (GenerationService)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if threads and threads != before:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
 @dataclass
 class Generation:
     text: str
@@ -155,6 +173,23 @@ class SourceCopyBias:
         return scores
 
 
+class GreedyRows:
+    """In a sampled batch, makes the first ``rows`` rows greedy: only their best-scoring token stays
+    possible. Must come after every processor that changes scores (penalties, copy bias) and before
+    temperature / top-p, which is where transformers puts custom processors."""
+
+    def __init__(self, rows: int = 1) -> None:
+        self.rows = rows
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        head = scores[: self.rows]
+        best = head.argmax(dim=-1, keepdim=True)
+        kept = torch.full_like(head, float("-inf")).scatter(1, best, head.gather(1, best))
+        return torch.cat([kept, scores[self.rows :]])
+
+
 class _StopOnStrings:
     """Stops a sequence once its generated tail contains a stop string (works with any tokenizer,
     unlike transformers' ``stop_strings`` which needs a byte-level vocabulary)."""
@@ -207,11 +242,16 @@ class ReplyGenerator:
     def from_artifact(
         cls, path: Path, *, base_cache: Path | None = None, dtype: str = "float32", copy_bias: float = 0.0
     ) -> ReplyGenerator:
-        """Load a ``generator`` artifact: ``model/`` (merged weights) or ``adapter/`` (LoRA over the base)."""
+        """Load a ``generator`` artifact: ``model/`` (merged weights) or ``adapter/`` (LoRA over the base).
+
+        ``dtype``: "float32", "bfloat16", or "int8": bfloat16 whose decoding steps read weight-only int8
+        copies of the Linear layers (models/weight_only_int8.py)."""
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        torch_dtype = getattr(torch, dtype)
+        if dtype not in GENERATOR_DTYPES:
+            raise ValueError(f"unknown generator dtype {dtype!r}: one of {', '.join(GENERATOR_DTYPES)}")
+        torch_dtype = torch.bfloat16 if dtype == "int8" else getattr(torch, dtype)
         info = json.loads((path / "artifact.json").read_text(encoding="utf-8"))
         tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer")
         if (path / MODEL_DIR).is_dir():
@@ -225,6 +265,10 @@ class ReplyGenerator:
             raise ModelNotAvailableError(f"generator artifact {path} has neither {MODEL_DIR}/ nor {ADAPTER_DIR}/")
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
+        if dtype == "int8":
+            from models.weight_only_int8 import quantize_weight_only_int8
+
+            quantize_weight_only_int8(model)
         recipe = info.get("hyperparameters") or {}
         return cls(
             model, tokenizer, artifact=path, version=info.get("version", path.name), copy_bias=copy_bias,
@@ -245,8 +289,10 @@ class ReplyGenerator:
         temperature: float = 0.7,
         top_p: float = 0.9,
         seed: int = 0,
+        threads: int | None = None,
     ) -> list[Generation]:
-        """``n`` replies for one chat prompt: the first greedy, the others sampled (distinct drafts)."""
+        """``n`` replies for one chat prompt: the first greedy, the others sampled (distinct drafts).
+        ``threads``: torch intra-op threads for this call (see :func:`torch_threads`)."""
         import torch
         from transformers import LogitsProcessorList, StoppingCriteriaList
 
@@ -269,25 +315,32 @@ class ReplyGenerator:
             processors.append(SourceCopyBias(prompt, ids.shape[1], self.copy_bias))
         if processors:
             common["logits_processor"] = LogitsProcessorList(processors)
-        results: list[Generation] = []
-        with self._lock, torch.inference_mode():
+        with self._lock, torch_threads(threads), torch.inference_mode():
             start = time.perf_counter()
-            out = self.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, **common)
-            results.append(self._decode(out[0], ids.shape[1], time.perf_counter() - start))
-            if n > 1:
+            cache = self._prefill(prompt, n)
+            batch = ids.repeat(n, 1)
+            if n > 1:  # one batch: row 0 greedy, the others sampled; decoding n rows costs little more than one
                 torch.manual_seed(seed)
-                start = time.perf_counter()
-                out = self.model.generate(
-                    ids.repeat(n - 1, 1),
-                    attention_mask=torch.ones_like(ids).repeat(n - 1, 1),
-                    do_sample=True,
-                    temperature=temperature,
-                    top_p=top_p,
-                    **common,
-                )
-                took = time.perf_counter() - start
-                results.extend(self._decode(row, ids.shape[1], took) for row in out)
-        return results
+                common["logits_processor"] = LogitsProcessorList([*processors, GreedyRows(1)])
+                sampling: dict[str, Any] = {"do_sample": True, "temperature": temperature, "top_p": top_p}
+            else:
+                sampling = {"do_sample": False}
+            out = self.model.generate(batch, attention_mask=torch.ones_like(batch), past_key_values=cache, **sampling, **common)
+            took = time.perf_counter() - start
+        return [self._decode(row, ids.shape[1], took) for row in out]
+
+    def _prefill(self, prompt: Sequence[int], n: int) -> Any:
+        """The KV cache of the prompt minus its last token, computed once and repeated for the ``n`` rows
+        (``generate`` would otherwise run the prefill, the costliest part of a short reply, n times)."""
+        import torch
+        from transformers import DynamicCache
+
+        cache = DynamicCache(config=self.model.config)
+        if len(prompt) > 1:
+            self.model(torch.tensor([list(prompt[:-1])], dtype=torch.long), past_key_values=cache, use_cache=True)
+            if n > 1:
+                cache.batch_repeat_interleave(n)
+        return cache
 
     def _decode(self, row: Any, prompt_len: int, seconds: float) -> Generation:
         new = row[prompt_len:]

@@ -9,6 +9,7 @@ Dutch / grounded bars, is not served either: a worse draft first in the list cos
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,6 +58,7 @@ class GenerationService:
         self._loaded: dict[str, tuple[Path, ReplyGenerator]] = {}
         self._verdicts: dict[Path, str | None] = {}
         self._lock = threading.Lock()
+        self._generating = threading.Lock()  # one generation at a time: it sets the process's torch threads
 
     @property
     def enabled(self) -> bool:
@@ -132,7 +134,9 @@ class GenerationService:
             concept=(concept or "") if generator.concept else None,
         )
         cap = int(getattr(self.settings, "generator_max_new_tokens", 200))
-        outputs = generator.generate(messages, n=n, max_new_tokens=max_new_tokens_for(length_limit, cap=cap))
+        threads = int(getattr(self.settings, "generator_threads", 0)) or os.cpu_count() or 1
+        with self._generating:
+            outputs = generator.generate(messages, n=n, max_new_tokens=max_new_tokens_for(length_limit, cap=cap), threads=threads)
         sources = [Source(id=h.passage.id, kind=h.passage.kind, score=round(h.score, 4), title=h.passage.title) for h in passages]
         confidence = round(passages[0].score, 4) if passages else 0.0
         drafts: list[Draft] = []

@@ -63,11 +63,17 @@ class Settings(BaseSettings):
     )
     generator_min_dutch_rate: float = Field(0.95, ge=0.0, le=1.0)
     generator_min_grounded_rate: float = Field(0.95, ge=0.0, le=1.0)
-    generator_dtype: Literal["float32", "bfloat16"] = Field(
+    generator_dtype: Literal["float32", "bfloat16", "int8"] = Field(
         "bfloat16",
-        description="Generator weights on CPU. bench/generator_latency.py on the pipeline's own prompts (~530 tokens): "
-        "60 tokens in 5.2 s (bf16) vs 5.0 s (fp32); bf16 halves the prefill (1.1 vs 1.9 s) and the memory but decodes "
-        "no faster here. Dynamic int8 degenerates (English / nonsense), so it is not offered.",
+        description="Generator weights on CPU: float32, bfloat16, or int8 (bfloat16 whose decoding steps read "
+        "weight-only int8 copies, models/weight_only_int8.py). Figures: README, 'Generator speed'.",
+    )
+    generator_threads: int = Field(
+        0,
+        ge=0,
+        description="torch intra-op threads while a generator drafts (generations are serialised, one at a time per "
+        "process); 0 = every core. The rest of serving keeps torch_threads. Decoding is bound by memory traffic, so "
+        "two threads draft ~1.5x faster than one on this 2-core machine.",
     )
     generator_copy_bias: float = Field(
         3.0,

@@ -99,7 +99,8 @@ def test_bad_set_lines_name_the_line(tmp_path: Path) -> None:
 def test_labelled_jsonl_lines_are_read_with_their_reasons(tmp_path: Path) -> None:
     path = tmp_path / "labelled.jsonl"
     line = {"id": "lb-1", "conversation_id": "lc-1", "channel": "x", "thread": [], "message": "Ik ga naar de Consumentenbond",
-            "sarcasm": False, "sentiment": "negative", "escalation": {"value": True, "reasons": ["legal"]}, "split": "test"}
+            "sarcasm": False, "sentiment": "negative", "escalation": {"value": True, "reasons": ["legal"]}, "split": "test",
+            "sample": "targeted"}
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
     eval_set = load_set(path, "bieb")
     assert eval_set.items == [] and eval_set.labelled[0].labels == {

@@ -90,6 +90,13 @@ def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder,
     assert len(outs) == 2 and all(o.tokens <= 8 for o in outs)
     # the served weights are the trained ones: greedy output equals the in-memory model's
     assert served.generate(prompt, n=1, max_new_tokens=8)[0].text == outs[0].text
+    # served as bfloat16 + weight-only int8 decoding: three drafts from one prefill and one batch
+    int8 = ReplyGenerator.from_artifact(path, dtype="int8")
+    drafts = int8.generate(prompt, n=3, max_new_tokens=8, threads=1)
+    assert len(drafts) == 3 and all(d.tokens <= 8 for d in drafts)
+    assert int8.generate(prompt, n=1, max_new_tokens=8)[0].text == drafts[0].text  # row 0 is the greedy draft
+    with pytest.raises(ValueError, match="unknown generator dtype"):
+        ReplyGenerator.from_artifact(path, dtype="int4")
 
 
 def test_pipeline_generation_service_serves_only_artifacts(tiny, bieb_kb, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
