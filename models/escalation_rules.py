@@ -85,6 +85,7 @@ _LEGAL_STRONG = _rx(
     r"start ik een procedure", r"via de rechter", r"(?:stel|stellen) (?:ik|wij|we) (?:u|jullie) (?:hierbij )?in gebreke", r"in gebreke (?:gesteld|stellen|te stellen)",
     r"ontbind\w* (?:ik |wij |we )?(?:de |deze )?(?:koop)?overeenkomst", r"ontbinding van de (?:koop)?overeenkomst", r"wettelijke rente",
     r"(?:sleep|slepen|sleept) (?:\w+ ){0,2}voor de rechter",
+    r"formeel in gebreke", r"(?:stel|stellen) (?:ik|wij|we) (?:\S+ ){0,2}(?:hierbij |formeel )*in gebreke",
 )
 _LEGAL_ENTITY = _rx(
     r"advoca(?:at|ten)", r"jurist", r"rechter", r"rechtszaak", r"rechtbank", r"(?:nationale |gemeentelijke )?ombudsman",
@@ -99,6 +100,7 @@ _LEGAL_CUE = _rx(
     r"verzoek ik u", r"aansprakelijk\w*", r"ook (?:\w+ )?(?:geweldig|mooi|leuk|fantastisch|interessant) vinden", r"vast (?:sneller|ook)",
     r"gaat naar", r"dit gaat", r"vindt het ook", r"(?:ga|gaan) (?:ik |we )?(?:er |hier |daar )?(?:mee )?verder(?: mee)?", r"gebeld", r"zeggen (?:dat )?(?:jullie|u)",
     r"(?:gaat|gaan) (?:er |hier |dit )?(?:eens )?naar kijken", r"volgens (?:hen|hem|haar|de wet)", r"(?:zijn|is) (?:jullie |u )?verplicht",
+    r"voorgelegd", r"(?:we|wij) stappen", r"stappen (?:we|wij|naar)", r"naar het", r"(?:mijn|m'n|mn) (?:advocaat|jurist|rechtsbijstand)",
 )
 _LEGAL_TOPIC = _rx(r"boeken? over", r"thriller", r"roman", r"\w*studie", r"wil \w+ worden", r"spreekuur", r"zoek\w* (?:een|naar)",
                    r"opzoeken", r"informatie over", r"lezing over")
@@ -120,6 +122,8 @@ _MEDIA_CUE = _rx(
     r"zet (?:ik |het |dit )?(?:\w+ ){0,3}(?:in|op)", r"(?:gaat|komt) (?:\w+ ){0,3}(?:in|op)", r"mensen moeten (?:dit|het) weten", r"iedereen moet (?:dit|het) weten",
     r"tip\w*", r"mail(?:de|en)?", r"contact opgenomen", r"oppakken", r"aandacht aan",
     r"gezet", r"geplaatst", r"gepost", r"posten", r"gebeld", r"(?:komen|komt) (?:\w+ ){0,2}kijken", r"oproep", r"mijn verhaal",
+    r"werkt (?:\w+ ){0,2}(?:bij|op|voor) (?:de |een |het )?(?:\w+ ){0,2}(?:redactie|krant|omroep|programma)", r"geïnteresseerd",
+    r"(?:item|reportage|stuk|artikel|filmpje|video) (?:\w+ ){0,2}over (?:\w+ ){0,2}maken", r"(?:gaat|gaan) (?:het|dit|ik|we) (?:\w+ ){0,2}naar",
 )
 _MEDIA_STRONG = _rx(
     r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"@omroep\w*", r"in de uitzending", r"ingezonden brief",
@@ -129,6 +133,8 @@ _MEDIA_STRONG = _rx(
     r"(?:radar|kassa|opgelicht\?*) (?:vindt|vind|gaat|wil)", r"(?:courant|dagblad|krant) (?:\w+ ){0,2}(?:vast|ook) ",
     r"(?:schrijf|werk) (?:\w+ ){0,2}(?:een |aan een )?(?:artikel|stuk|reportage|item) (?:voor|over|in)", r"(?:verslaggever|redacteur|journalist)(?:e|s)? (?:van|bij|voor)",
     r"\d+(?:[.,]\d+)?k? (?:lezers|kijkers|luisteraars|abonnees|volgers)", r"(?:blog|vlog|kanaal|podcast|account) (?:\w+ )?met \d", r"\w*recensent",
+    r"@(?:radar|kassa|opgelicht|tros|rtlnieuws|nos|telegraaf|volkskrant|nrc|ad_?nl|parool|omroep)\w*", r"retweet\w*", r"(?:dit|het) moet iedereen weten",
+    r"deel (?:dit|het) (?:\w+ )?(?:zoveel mogelijk|overal)",
 )
 
 _CHURN_CANCEL = _rx(
@@ -157,6 +163,14 @@ _CHURN_CANCEL = _rx(
     r"(?:een )?andere (?:webshop|winkel|bibliotheek|bieb|aanbieder) (?:\w+ ){0,4}(?:klaar mee|over|naartoe|tips)", r"tips voor een andere (?:webshop|winkel|bibliotheek|bieb)",
     r"ben er (?:\w+ )?klaar mee", r"stop(?:pen)? (?:\w+ ){0,3}met (?:het |ons |mijn |onze )?(?:lidmaatschap|abonnement)",
     r"helemaal stoppen", r"ik wil over[.!]?$", r"account mag weg", r"(?:heeft|hebben) (?:\w+ ){0,3}geen zin meer (?:om )?(?:\w+ ){0,3}(?:te kopen|te bestellen|lid te)",
+    # leaving in other words: "haal mij er maar af", "zet de boel maar stop", "mijn pas mag weg", "niet meer verlengen"
+    r"haal (?:mij|me) (?:er )?(?:\w+ ){0,2}(?:af|uit)(?=[ .!,]*$|[.!,])", r"zet (?:\S+ ){0,5}maar stop\b",
+    r"(?:mijn|m'n|mn|ons|onze) (?:\w+ )?(?:pas|abonnement|lidmaatschap|account) mag (?:\w+ )?(?:weg|stoppen|eraf)",
+    r"(?:abonnement|lidmaatschap|pas) (?:\w+ ){0,2}niet meer (?:te )?verlengen", r"van jullie af(?: te)? (?:gaan|zijn|stappen)",
+    r"(?:heb|hebben) (?:ik |we )?(?:jullie|u) (?:\w+ ){0,2}niet meer nodig", r"(?:lees|luister|leen) (?:ik )?voortaan (?:gewoon )?(?:op|via)",
+    r"verwijder (?:ik )?(?:mijn|m'n|mn) (?:klant)?account", r"(?:wil|willen) (?:\w+ ){0,2}(?:niks|niets) meer (?:mee )?te maken hebben",
+    r"(?:haal|koop|bestel|leen) (?:ik )?(?:\w+ ){0,10}bij een ander(?:e)?\b", r"(?:laat|laten) (?:\w+ ){0,3}\w*(?:account|abonnement|lidmaatschap|pas) (?:\w+ ){0,3}vervallen",
+    r"ontdekt hoe (?:fijn|goed|snel|prettig) (?:andere|de concurrent)",
 )
 # what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
 _CHURN_OBJECT_ONLY = _rx(r"nieuwsbrief\w*", r"mailing\w*", r"notificatie\w*", r"meldingen", r"pushberichten", r"reservering\w*", r"herinnering\w*", r"sms(?:-?je)?s?", r"e-?mails")
@@ -165,6 +179,7 @@ _CHURN_PAST = _rx(
     r"(?:toen|destijds|vroeger|jaren geleden) (?:\w+ ){0,2}opgezegd", r"(?:weer|opnieuw) lid", r"ben ik (?:weer )?terug",
     # a pause is not a goodbye
     r"tijdelijk (?:\w+ )?(?:stop|stopzet|pauze|pauzeer|bevries|on hold)\w*",
+    r"(?:moet|kan) ik (?:\w+ ){0,3}(?:zelf|eerst) opzeggen",
 )
 _CHURN_THIRD_PARTY = _rx(
     r"overleden", r"(?:zijn|haar) (?:lidmaatschap|abonnement|pas|account)",
@@ -212,6 +227,13 @@ _SAFETY = _rx(
     r"(?:hangt|hing|hangen) (?:\S+ ){4,6}(?:half )?los", r"smolt", r"(?:kreeg|krijg|kregen|krijgt) (?:\w+ ){0,3}schok", r"knal", r"zwarte aanslag",
     r"blaren", r"kokend (?:heet )?water (?:\w+ ){0,3}(?:spuit|spoot|over)", r"te gloeien", r"\bseh\b", r"spoedeisende hulp", r"huisartsenpost",
     r"(?:doos|dozen|kast|rek|stelling|pallet|ladder|leuning|trede|plank|stapel) (?:\w+ ){0,3}wiebelt", r"(?:trekt|trekken) (?:\w+ ){0,2}(?:zo )?over (?:zich|zichzelf) heen", r"(?:plafond\w*|plaat|lamp|schap|bord) (?:\w+ ){0,2}(?:hangt |hing |zit |is )?scheef",
+    # wiring, fingers caught, flames, allergic reactions, choking hazards, water by the sockets, falling goods
+    r"stopcontact (?:\w+ ){0,2}(?:los|uit de muur)", r"(?:zie|ziet|zag) (?:je |ik |men )?(?:de )?(?:draadjes|draden|koperdraad)", r"draadjes (?:\w+ ){0,2}(?:bloot|los|uit)",
+    r"(?:vinger|vingers|hand|handen|voet|teen|tenen) (?:\w+ ){0,2}(?:zat|zaten|kwam|kwamen) (?:\w+ ){0,2}(?:ertussen|tussen|klem)", r"nagel (?:\w+ ){0,2}(?:blauw|eraf)",
+    r"vlam(?:metje|metjes)", r"allergische reactie", r"(?:rode |jeukende )?uitslag (?:\w+ ){0,3}(?:op|aan|in) (?:mijn|m'n|mn|zijn|haar|de) (?:huid|hand|handen|oren|gezicht|arm|armen|nek|lichaam)\w*",
+    r"blaartjes", r"knoopbatterij\w* (?:\S+ ){0,8}(?:eruit|los|uit|mond|hand)", r"(?:peuters?|baby'?s?|kleintjes|kinderen) (?:\w+ ){0,3}(?:om )?op te kauwen", r"inslikken",
+    r"water (?:\S+ ){0,8}(?:stekkerdoos|stopcontact|stekker)", r"(?:stekkerdoos|stopcontact) (?:\w+ ){0,4}(?:water|nat)",
+    r"(?:van|uit) (?:de |het )?(?:bovenste )?(?:stelling|schap|rek|kast) (?:\w+ )?vallen",
 )
 _SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
 
@@ -246,6 +268,13 @@ _SECURITY = _rx(
     r"terwijl ik niet (?:aan het )?in(?:loggen|logde|gelogd)", r"iemand (?:\w+ )?in (?:mijn|m'n|mn) account", r"teamviewer", r"(?:op afstand|remote) (?:\w+ ){0,3}(?:meekijken|inloggen|overnemen|toegang)",
     r"(?:dat|die|dit) (?:zijn|waren|is|was) jullie (?:toch )?niet", r"ziet er (?:\w+ ){0,2}(?:echt|officieel|betrouwbaar) uit",
     r"(?:staat|stond) (?:\w+ ){0,2}(?:nog )?ingelogd (?:op|in|bij)", r"(?:heb|had) ik (?:daar |er )?(?:nooit|niet) (?:\w+ )?(?:in|op|ingevuld|gezet)", r"onbekend (?:afleveradres|adres)", r"afgeschreven van (?:mijn|m'n|mn) (?:creditcard|rekening)",
+    # calls and posts in the brand's name, falling for it, strange logins
+    r"belt (?:me|mij|mensen) (?:\w+ ){0,4}(?:om|voor|naar) (?:mijn |m'n |mn |je |hun )?(?:digid|pincode|inlogcode|wachtwoord|code|bankgegevens)\w*",
+    r"(?:belde|belden|bellen|belt|gebeld) (?:\w+ ){0,2}namens", r"zodat (?:hij|zij|ze|die) (?:\w+ )?(?:kon|kan|kunnen) meekijken", r"nep[- ]?(?:account|mail|sms|site|bericht|link|app)\w*",
+    r"(?:erin|in) ge(?:trapt|stonken)", r"ingetrapt", r"(?:mail|sms|bericht|brief|site|app)\w* (?:\S+ ){0,12}met (?:jullie|uw) logo",
+    r"(?:inlog|login|inlogpoging)\w* (?:\S+ ){0,3}vanuit \w+", r"(?:bestelling|bestellingen) (?:\w+ ){0,2}(?:gedaan|geplaatst) (?:vanaf|via|met|op) (?:mijn|m'n|mn) account",
+    r"(?:leent|bestelt|koopt|leende|bestelde|kocht) (?:\w+ ){0,2}op (?:mijn|m'n|mn) naam", r"(?:iemand|mijn ex|een ander|een vreemde) (?:\w+ ){0,3}met (?:mijn|m'n|mn) (?:pas|account|kaart)",
+    r"(?:mijn |m'n |mn )?ex (?:\w+ ){0,3}(?:gebruikt|heeft|leent)\w* (?:\w+ ){0,3}(?:mijn|m'n|mn) (?:pas|account)",
 )
 _SECURITY_NEG = _rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten")
 
@@ -311,6 +340,7 @@ _THREAT = _rx(
     r"(?:allemaal|gewoon) dood (?:zijn|gaan|moeten)", r"ik weet waar (?:je|jij|jullie|u) (?:woont|wonen|werkt|werken)",
     r"kogel door", r"(?:wil|ga|zal|gaan|zullen) (?:\w+ ){0,4}(?:doden|pijn doen|laten verdwijnen)",
     r"(?:leven|levens) (?:\w+ ){0,4}(?:beëindigen|beeindigen|uitroeien)", r"(?:ik|we) (?:kom|komen) (?:je|jullie) (?:halen|opzoeken|pakken)",
+    r"(?:dan )?(?:is|wordt) het niet (?:meer )?gezellig",
 )
 _GROUPS = (
     r"(?:moslims?|joden|jood|homo\w*|lesbo\w*|vrouwen|immigranten|buitenlanders|gehandicapten|transgenders?|"
@@ -347,6 +377,7 @@ _REPEAT_MARK = _rx(
     r"steeds (?:een )?(?:ander|hetzelfde) (?:antwoord|verhaal)", r"nou eens", r"(?:precies )?hetzelfde (?:gevraagd|gemeld|gezegd)",
     r"(?:vorige|laatste) \d+ keer", r"keer dat ik (?:het|dit) (?:meldde|meld|gemeld|vroeg|aangaf)", r"beloofd is beloofd",
     r"(?:ook al|al eerder|ook eerder|al eens) (?:\w+ )?(?:geappt|ge-?dm'?d|geschreven|een mail gestuurd)",
+    r"ook niet na (?:mijn|m'n|onze) (?:mail|bericht|telefoontje)", r"niemand (?:heeft|die) (?:\w+ )?(?:teruggebeld|gereageerd|gebeld)",
 )
 # the customer's own record of reporting it before: counts without a thread (e-mail, a new post)
 _REPEAT_SELF = _rx(
@@ -357,6 +388,10 @@ _REPEAT_SELF = _rx(
     r"(?:ticket|ticketnummer|zaaknummer|dossier)\w* (?:\S+ ){0,3}(?:staat )?(?:nog steeds|nog altijd) (?:open|niet)",
     r"(?:\d+|twee|drie|vier|vijf) keer (?:mijn verhaal|gemaild|gemeld|uitgelegd)",
     r"(?:mijn|m'n) (?:\w+ )?(?:vorige|eerdere) (?:mails|berichten|meldingen)", r"(?:tweede|derde|vierde|vijfde|\d+e) keer dat ik (?:\w+ )?(?:schrijf|mail|bel|vraag|meld)",
+    r"(?:\d+|twee|drie|vier|vijf) ?(?:x|keer) (?:gebeld|gemaild|gemeld|gevraagd|doorgegeven|gestuurd|beloofd|geklaagd)",
+    r"(?:na|al) (?:twee|drie|vier|vijf|\d+) (?:klachtbrieven|brieven|klachten|mails|e-?mails|meldingen|telefoontjes|tickets)",
+    r"(?:reeds|al) in (?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december) (?:\w+ ){0,6}(?:laten weten|gemeld|gemaild|geschreven|aangegeven|doorgegeven|geklaagd)",
+    r"(?:werd|is|was) (?:mij|ons) (?:\w+ )?toegezegd",
 )
 _RESOLVED = _rx(
     r"opgelost", r"gerepareerd", r"gemaakt", r"teruggezet", r"teruggestort", r"terugbetaald", r"kwijtgescholden", r"nagestuurd",
@@ -369,14 +404,21 @@ _DEFERRAL = _rx(
     r"ik meld het", r"gemeld", r"monteur is besteld", r"verwachten", r"moet (?:deze week|morgen|binnenkort)", r"zou (?:morgen|vandaag)",
     r"binnen \d+ (?:uur|dagen|werkdagen)", r"pakken (?:je|uw) (?:mail|vraag) (?:vandaag )?op", r"excuus", r"sorry", r"helaas",
     r"dat is ons beleid", r"ingeschakeld",
+    r"(?:dat|dit|het) zoek (?:ik|we) (?:\w+ ){0,4}uit",
 )
 # the agent took a problem on ("we look into it"): the customer's turn before it reported one
 _LOOKING_INTO = _rx(
     r"we kijken", r"kijken er", r"zoek\w* (?:het|dit|dat) (?:\w+ )?uit", r"(?:kom|komen) (?:\w+ )?(?:erop|er op|hierop|daarop) terug", r"ga (?:het|dit|ik) (?:\w+ )?na",
     r"doorgezet", r"doorgegeven", r"doorgestuurd", r"in behandeling", r"ik meld het", r"gemeld", r"onderzoek\w*", r"navraag", r"nagevraagd",
     r"neem\w* (?:\w+ ){0,3}contact (?:met (?:je|u) )?op", r"binnen \d+ (?:uur|dagen|werkdagen)", r"investigat\w*", r"looking into", r"look into",
+    r"(?:dat|dit|het) zoek (?:ik|we) (?:\w+ ){0,4}uit",
 )
-_HAPPY_END = _rx(r"werkt (?:het |hij |ie )?weer", r"doet het weer", r"opgelost", r"gelukt", r"binnen(?:gekomen)?!", r"ontvangen!", r"dat ging snel", r"top geregeld!")
+_HAPPY_END = _rx(r"werkt (?:het |hij |ie )?weer", r"doet het weer", r"(?<!worden )(?<!wordt )(?<!zou )opgelost", r"gelukt", r"binnen(?:gekomen)?!", r"ontvangen!", r"dat ging snel", r"top geregeld!")
+_QUOTED = re.compile(r"['‘\"“][^'’\"”]{2,40}['’\"”]")
+_STILL_BROKEN = _rx(
+    r"(?:nog steeds|nog altijd|alweer|weer) (?:\w+ ){0,2}(?:niet|niks|niets|kapot|stuk|mis|dicht|fout|hetzelfde)",
+    r"(?:werkt|doet) (?:het|hij|ie|dat|die) (?:\w+ )?(?:nog steeds|nog altijd|alweer|weer) niet",
+)
 _IRONY_MARK = re.compile(r"#(?:not|sarcasme|ironie)\b|[🙄🙃😒😏👏]", re.IGNORECASE)
 _COMPLAINT = _rx(
     r"kapot", r"stuk", r"niemand", r"te laat", r"werkt (?:\w+ )?niet", r"doet (?:\w+ )?niet", r"geen", r"niet", r"niks", r"nooit", r"fout\w*", r"boete",
@@ -578,10 +620,23 @@ class EscalationRules:
         if not thread:
             return None
         state = state or thread_state(thread, message)
-        if state.reported == 0 or state.agent_turns == 0 or state.last_agent_resolves:
-            return None
         message = _fold(message)
-        if _HAPPY_END.search(message) and not _IRONY_MARK.search(message):
+        unquoted = _QUOTED.sub(" ", message)  # "top dat het 'opgelost' is": a quoted claim is no happy end
+        if _HAPPY_END.search(unquoted) and not _IRONY_MARK.search(message):
+            return None
+        if state.agent_turns == 0:
+            # nobody answered yet: the customer asked again ("hallo?", "3 dagen later...") and asks once more
+            if state.earlier_customer >= 2 and state.reported and state.followup_repeat is None:
+                customer = [text for role, text in thread if role == "customer"]
+                again = next((m for text in customer[1:] if (m := _first(_REPEAT_MARK, _fold(text)))), None)
+                if again:
+                    return f"asked {state.earlier_customer + 1} times without an answer ('{again}' in an earlier follow-up)"
+            return None
+        if state.last_agent_resolves:  # the agent's "solved" shows a problem was reported
+            if still := _first(_STILL_BROKEN, unquoted):
+                return f"the agent said it was solved, and it is not: '{still}'"
+            return None
+        if state.reported == 0:
             return None
         mark = _first(_REPEAT_MARK, message)
         if mark:

@@ -341,3 +341,63 @@ def test_the_customer_saying_they_reported_it_before_is_repeated(message: str) -
 )
 def test_thanks_again_and_earlier_orders_are_not_repeated(message: str, thread: list) -> None:  # type: ignore[type-arg]
     assert "repeated" not in reasons(message, thread=thread)
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("churn", "Twee keer beloofd en niks gebeurd. Haal me er maar af."),
+        ("churn", "Zet dat abonnement van mij maar stop, ik heb er niks aan"),
+        ("churn", "Mijn lidmaatschap mag weg, we verhuizen toch"),
+        ("churn", "Ik ga mijn abonnement niet meer verlengen na deze prijsverhoging"),
+        ("churn", "Sinds ik Storytel heb, heb ik jullie eigenlijk niet meer nodig"),
+        ("churn", "Hoe verwijder ik mijn account? Ik wil niks meer met jullie te maken hebben"),
+        ("churn", "Dan koop ik die koptelefoon wel bij een andere winkel"),
+        ("safety", "Bij de leestafel zit een stopcontact half uit de muur"),
+        ("safety", "Mijn vingers kwamen klem tussen de draaideur, nagel is blauw"),
+        ("safety", "Na het gebruik van die oorbellen kreeg ik rode uitslag op mijn huid"),
+        ("safety", "De knoopbatterij van dat speelgoedje schiet er zo uit"),
+        ("safety", "Er lekt water uit de vaatwasser richting het stopcontact"),
+        ("security", "Er belde iemand namens jullie die mijn pincode wilde weten"),
+        ("security", "Een man wilde dat ik een app installeerde zodat hij kon meekijken"),
+        ("security", "Er is een nep account dat prijzen belooft, mijn buurvrouw is erin getrapt"),
+        ("security", "Melding gekregen: nieuwe login vanuit Brazilië, dat was ik niet"),
+        ("security", "Mijn ex leent op mijn naam boeken"),
+        ("repeated", "Al drie mails gestuurd over die dubbele afschrijving"),
+        ("repeated", "In oktober al gemeld bij de balie, er is mij toegezegd dat het zou worden opgelost"),
+        ("legal", "We stappen naar het Juridisch Loket met deze factuur"),
+        ("legal", "M'n advocaat stuurt u volgende week een brief"),
+        ("legal", "Hierbij stel ik Voltera formeel in gebreke"),
+        ("media", "@RadarNL hier moeten jullie eens naar kijken"),
+        ("media", "Retweeten mensen, laat iedereen zien hoe dit bedrijf werkt"),
+        ("media", "Mijn nicht werkt bij de redactie van het Dagblad en is zeer geïnteresseerd"),
+        ("heated", "Als het morgen niet geregeld is kom ik langs en dan is het niet gezellig"),
+    ],
+)
+def test_indirect_phrasings_are_found(reason: str, message: str) -> None:
+    assert reason in reasons(message, public=True)
+
+
+def test_asking_again_without_any_answer_is_repeated() -> None:
+    thread = [("customer", "@bieb mijn pas is geblokkeerd, ik heb niks openstaan"), ("customer", "@bieb hallo? nog steeds geblokkeerd")]
+    hit = [h for h in RULES.detect("???", thread=thread) if h.reason == "repeated"]
+    assert hit and "without an answer" in hit[0].explanation
+    assert "repeated" not in reasons("en ik wil ook een boek reserveren", thread=[("customer", "hoi"), ("customer", "vraagje")])
+
+
+def test_solved_by_the_agent_but_still_broken_is_repeated() -> None:
+    assert "repeated" in reasons("Het werkt nog steeds niet, ondanks jullie 'opgelost'", thread=SOLVED_THREAD)
+    assert "repeated" not in reasons("Top, het werkt weer!", thread=SOLVED_THREAD)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Moet ik de proefmaand zelf opzeggen of stopt die vanzelf?",
+        "Kan ik met mijn pas ook e-books lenen?",
+        "Hoeveel kost een tas met jullie logo?",
+        "Vanaf welke leeftijd mogen kinderen de 3D-printer gebruiken?",
+    ],
+)
+def test_more_look_alikes_stay_silent(message: str) -> None:
+    assert reasons(message, public=True) == set()
