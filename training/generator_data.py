@@ -57,13 +57,16 @@ def build_example(
     the prompt as the concept."""
     profile = kb.profile
     query = pii.mask(retrieval_query(past.message, past.thread))
-    hits = retriever.search(query, k=k * 3, exclude_ids=exclude)
+    # one search, as serving does: with a concept, the prompt's passages and the concept draft both come
+    # from the same best ``draft_hits`` hits (the pipeline's top_k * 2)
+    hits = retriever.search(query, k=k * 3 if drafter is None else max(k * 3, draft_hits), exclude_ids=exclude)
+    if drafter is not None:
+        hits = hits[:draft_hits]
     passages = select_passages(hits, k)
     limit = profile.channel_limits.get(past.channel)
     concept: str | None = None
     if drafter is not None:
-        pool = hits if len(hits) >= draft_hits else retriever.search(query, k=draft_hits, exclude_ids=exclude)
-        drafts = drafter.draft(pool[:draft_hits], profile, agent=past.agent, length_limit=limit, n=1)
+        drafts = drafter.draft(hits, profile, agent=past.agent, length_limit=limit, n=1)
         concept = drafts[0].text if drafts else ""
     messages = build_messages(
         profile,

@@ -87,3 +87,37 @@ def test_examples_without_concept_keep_their_record_and_hash(bieb_examples) -> N
 def test_data_hash_is_stable(bieb_kb, settings, hash_embedder, bieb_examples) -> None:  # type: ignore[no-untyped-def]
     again, _ = build_examples(bieb_kb, settings, hash_embedder, limit=None)
     assert examples_hash(again) == examples_hash(bieb_examples[0])
+
+
+def test_concept_prompt_takes_passages_and_draft_from_one_search_as_serving_does(bieb_kb, settings, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from models.pii import PiiDetector
+    from retrieval.splits import split_past_answers
+    from training.generator_data import build_example, own_passage_ids
+    from training.retrieval_eval import heldout_retriever
+    from webcare.drafting import RetrievalDrafter
+    from webcare.prompting import retrieval_query, select_passages
+
+    train, _ = split_past_answers(bieb_kb.past_answers)
+    retriever = heldout_retriever(bieb_kb, hash_embedder, settings, train)
+    pii = PiiDetector(bieb_kb.profile.pii_patterns)
+    conversation_of: dict[str, list[str]] = {}
+    for p in bieb_kb.past_answers:
+        conversation_of.setdefault(p.conversation_id, []).append(p.id)
+    drafter = RetrievalDrafter(n_drafts=1, candidates=settings.draft_candidates)
+    calls: list[int] = []
+    search = retriever.search
+
+    def counting(query, k=5, **kw):  # type: ignore[no-untyped-def]
+        calls.append(k)
+        return search(query, k=k, **kw)
+
+    retriever.search = counting  # type: ignore[method-assign]
+    for past in train[:5]:
+        calls.clear()
+        exclude = own_passage_ids(past, conversation_of)
+        example = build_example(past, bieb_kb, retriever, pii, exclude, k=3, drafter=drafter, draft_hits=10)
+        assert calls == [10]  # one search of the pipeline's hit count (top_k * 2)
+        served = search(pii.mask(retrieval_query(past.message, past.thread)), k=10, exclude_ids=exclude)
+        assert example.source_ids == [h.passage.id for h in select_passages(served)]
+        limit = bieb_kb.profile.channel_limits.get(past.channel)
+        assert example.concept == drafter.draft(served, bieb_kb.profile, agent=past.agent, length_limit=limit, n=1)[0].text
