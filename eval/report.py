@@ -54,7 +54,7 @@ TEMPLATE = """<!doctype html>
 <table><tr><th>retrieval mode</th><th>recall@1</th><th>recall@5</th><th>MRR</th></tr>
 {% for m in modes %}<tr><td>{{ m }}</td><td class="num">{{ pct(ret[m]['recall@1']) }}</td><td class="num">{{ pct(ret[m]['recall@5']) }}</td><td class="num">{{ num(ret[m].mrr) }}</td></tr>{% endfor %}
 </table>
-<p class="muted">Relevant: {{ ret.relevant }}. Auto-answer is correct when {{ auto.correct_if }}; {{ auto.eligible }} of {{ auto['items'] }} messages pass the flag checks; a bar needs ≥ {{ auto.min_answered }} answered messages.</p>
+<p class="muted">Relevant: {{ ret.relevant }}. Auto-answer is correct when {{ auto.correct_if }}; {{ auto.eligible }} of {{ auto['items'] }} messages pass the flag checks; a bar needs ≥ {{ auto.min_answered }} answered messages.{% if auto.by_source and auto.by_source.chatbot_questions['items'] %} The curve pools {{ auto.by_source.reference_items['items'] }} reference items and {{ auto.by_source.chatbot_questions['items'] }} chatbot questions (a gold article or none); at the bar they give {{ auto.by_source.reference_items.correct_at_bar }}/{{ auto.by_source.reference_items.answered_at_bar }} and {{ auto.by_source.chatbot_questions.correct_at_bar }}/{{ auto.by_source.chatbot_questions.answered_at_bar }} right answers.{% endif %}</p>
 
 <h2>Drafts</h2>
 <table><tr><th>configuration</th><th>n</th><th>chrF++</th><th>BLEU</th><th>cosine</th><th>Dutch</th><th>grounded</th><th>tone violations</th>{% for rule in rules %}<th>{{ rule }}</th>{% endfor %}</tr>

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +26,9 @@ from retrieval.documents import brand_passages
 from retrieval.kb_loader import BrandKB
 from retrieval.kb_schema import ESCALATION_REASONS, PastAnswer
 from retrieval.retriever import HybridRetriever, RetrievalMode
+from retrieval.splits import split_past_answers
 from retrieval.store import PassageStore
 from retrieval.vector_index import VectorIndex
-from retrieval.splits import split_past_answers
 from webcare import artifacts
 from webcare.auto_answer import CONFIDENCE_SIGNAL, candidate_score, top_answer
 from webcare.brands import BrandRuntime
@@ -69,6 +70,12 @@ class EvalSet:
     name: str
     items: list[EvalItem]  # with a reference reply (retrieval / generation / auto-answer)
     labelled: list[EvalItem] = field(default_factory=list)  # with flag labels
+    # chatbot questions: an article_id (null: no article answers it) and no reference; they add evidence
+    # to the auto-answer curve only (the held-out default pools knowledge_base/<brand>/chatbot_questions.jsonl)
+    questions: list[EvalItem] = field(default_factory=list)
+
+
+CHATBOT_QUESTIONS = "chatbot_questions.jsonl"
 
 
 # loading ------------------------------------------------------------------------------------------------
@@ -86,7 +93,9 @@ def past_answer_item(past: PastAnswer, brand: str) -> EvalItem:
 
 
 def heldout_set(kb: BrandKB) -> EvalSet:
-    """The brand's held-out past answers (retrieval/splits.py) and its labelled test split."""
+    """The brand's held-out past answers (retrieval/splits.py), its labelled test split and, when the
+    brand has one, its chatbot question set (``chatbot_questions.jsonl``: written for evaluation only,
+    never trained on), which adds evidence to the auto-answer curve."""
     _, test = split_past_answers(kb.past_answers)
     items = [past_answer_item(p, kb.brand) for p in test]
     labelled = [
@@ -102,7 +111,9 @@ def heldout_set(kb: BrandKB) -> EvalSet:
         for m in kb.labelled
         if m.split == "test"
     ]
-    return EvalSet("heldout", items, labelled)
+    path = kb.root / CHATBOT_QUESTIONS
+    questions = load_set(path, kb.brand).questions if path.is_file() else []
+    return EvalSet("heldout", items, labelled, questions)
 
 
 _REQUEST_FIELDS = set(SuggestionRequest.model_fields)
@@ -119,6 +130,7 @@ def load_set(path: Path, brand: str) -> EvalSet:
         raise EvalSetError(str(exc)) from exc
     items: list[EvalItem] = []
     labelled: list[EvalItem] = []
+    questions: list[EvalItem] = []
     for line in json_lines(text):
         number, data = line.number, line.data
         if line.error is not None:
@@ -152,13 +164,17 @@ def load_set(path: Path, brand: str) -> EvalSet:
         )
         if item.reference:
             items.append(item)
+        elif "article_id" in data:  # a chatbot question: only the auto-answer curve reads it
+            questions.append(item)
         if labels:
             labelled.append(item)
-        if not item.reference and not labels:
-            raise EvalSetError(f"{path}:{number}: give a 'reference' reply, 'labels', or both")
-    if not items and not labelled:
+        if not item.reference and not labels and "article_id" not in data:
+            raise EvalSetError(
+                f"{path}:{number}: give a 'reference' reply, 'labels', or an 'article_id' (null: no article answers it)"
+            )
+    if not items and not labelled and not questions:
         raise EvalSetError(f"{path}: no items")
-    return EvalSet(path.name, items, labelled)
+    return EvalSet(path.name, items, labelled, questions)
 
 
 def _check_labels(labels: Any, where: str) -> dict[str, Any]:
@@ -310,13 +326,15 @@ def run_eval(
     eval_set = load_set(set_path, brand) if set_path else heldout_set(kb)
     items = sample(eval_set.items, limit, seed)
     labelled = sample(eval_set.labelled, limit, seed)
-    runtime, index_info = eval_runtime(services, brand, eval_set.items + eval_set.labelled)  # the whole set, limit or not
+    questions = sample(eval_set.questions, limit, seed)
+    # the whole set, limit or not
+    runtime, index_info = eval_runtime(services, brand, eval_set.items + eval_set.labelled + eval_set.questions)
 
     timings: dict[str, list[float]] = defaultdict(list)
     relevance: dict[str, list[list[bool]]] = {m: [] for m in MODES}
     served_versions: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
-    bar = tqdm(total=len(items) + len(labelled), desc=f"eval {brand}", unit="msg", disable=not progress)
+    bar = tqdm(total=len(items) + len(labelled) + len(questions), desc=f"eval {brand}", unit="msg", disable=not progress)
     for item in items:
         suggestion = pipeline.suggest(item.request, runtime=runtime)
         for stage, ms in suggestion.timings_ms.items():
@@ -339,6 +357,11 @@ def run_eval(
                 timings[stage].append(ms)
         flag_rows.append({"id": item.id, "labels": item.labels, "flags": suggestion.flags})
         bar.update()
+    question_rows = []
+    for item in questions:  # the chatbot's view: flags and retrieval drafts, no generation
+        suggestion = pipeline.suggest(item.request, runtime=runtime, generate=False)
+        question_rows.append(_item_row(item, suggestion, runtime, profile.language))
+        bar.update()
     bar.close()
 
     generation = _generation(services, rows, brand)
@@ -351,6 +374,7 @@ def run_eval(
             "items": len(items),
             "items_with_article": sum(1 for i in items if i.article_id),
             "labelled_items": len(labelled),
+            "chatbot_questions": len(questions),
             "seed": seed,
             "limit": limit,
         },
@@ -358,7 +382,7 @@ def run_eval(
         "retrieval": _retrieval(relevance),
         "generation": generation,
         "flags": _flags(flag_rows),
-        "auto_answer": _auto_answer(rows),
+        "auto_answer": _auto_answer(rows, question_rows),
         "latency_ms": {stage: M.latency_summary(values) for stage, values in timings.items()},
         "versions": {**served_versions, "index": "eval (in memory, held-out excluded)"},
     }
@@ -540,13 +564,26 @@ def _escalation_by_reason(flag_rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _auto_answer(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    scores = [r["auto_score"] for r in rows]
-    correct = [r["auto_correct"] for r in rows]
+def _auto_answer(rows: list[dict[str, Any]], question_rows: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The curve over the reference items and the chatbot questions together (one rule, more evidence)."""
+    pooled = [*rows, *question_rows]
+    scores = [r["auto_score"] for r in pooled]
+    correct = [r["auto_correct"] for r in pooled]
     curve = M.precision_coverage_curve(scores, correct)
     chosen = M.pick_threshold(curve, TARGET_PRECISION, MIN_ANSWERED)
     out: dict[str, Any] = {
-        "items": len(rows),
+        "items": len(pooled),
+        "by_source": {
+            name: {
+                "items": len(part),
+                "eligible": sum(1 for r in part if r["auto_score"] is not None),
+                "answered_at_bar": sum(1 for r in part if chosen and r["auto_score"] is not None and r["auto_score"] >= chosen["threshold"]),
+                "correct_at_bar": sum(
+                    1 for r in part if chosen and r["auto_score"] is not None and r["auto_score"] >= chosen["threshold"] and r["auto_correct"]
+                ),
+            }
+            for name, part in (("reference_items", rows), ("chatbot_questions", list(question_rows)))
+        },
         "eligible": sum(1 for s in scores if s is not None),
         "correct_if": "the best vetted answer's article_id equals the gold article_id",
         "target_precision": TARGET_PRECISION,

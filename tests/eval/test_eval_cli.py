@@ -166,3 +166,47 @@ def test_an_escalation_label_may_leave_its_reasons_out(tmp_path: Path) -> None:
     path = tmp_path / "qa.jsonl"
     path.write_text(json.dumps({"message": "Ik ben er klaar mee", "labels": {"escalation": {"value": True, "reasons": []}}}) + "\n", encoding="utf-8")
     assert load_set(path, "bieb").labelled[0].labels == {"escalation": True, "escalation_reasons": []}
+
+
+def test_chatbot_questions_need_only_an_article_id(tmp_path: Path) -> None:
+    path = tmp_path / "questions.jsonl"
+    lines = [
+        {"id": "cq-1", "channel": "chat", "message": "tot hoe laat open op zaterdag?", "thread": [], "article_id": "openingstijden"},
+        {"id": "cq-2", "channel": "chat", "message": "verkopen jullie ook postzegels?", "thread": [], "article_id": None},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    eval_set = load_set(path, "bieb")
+    assert eval_set.items == [] and eval_set.labelled == []
+    assert [(q.id, q.article_id) for q in eval_set.questions] == [("cq-1", "openingstijden"), ("cq-2", None)]
+    path.write_text(json.dumps({"message": "hoi"}) + "\n", encoding="utf-8")
+    with pytest.raises(EvalSetError, match="questions.jsonl:1: give a 'reference' reply, 'labels', or an 'article_id'"):
+        load_set(path, "bieb")
+
+
+def test_auto_answer_curve_pools_reference_items_and_chatbot_questions() -> None:
+    from eval.runner import _auto_answer
+
+    def row(score: float | None, correct: bool) -> dict:  # type: ignore[type-arg]
+        return {"auto_score": score, "auto_correct": correct}
+
+    reference = [row(0.9, True)] * 6 + [row(0.5, False), row(None, False)]
+    questions = [row(0.85, True)] * 5 + [row(0.8, False), row(None, False)]
+    auto = _auto_answer(reference, questions)
+    # 11 right answers at >= 0.85 (6 + 5): a bar on >= 10 answers at precision 1.0; alone, neither part has 10
+    assert auto["items"] == 15 and auto["threshold"] == 0.85 and auto["precision"] == 1.0 and auto["answered"] == 11
+    assert auto["by_source"]["reference_items"] == {"items": 8, "eligible": 7, "answered_at_bar": 6, "correct_at_bar": 6}
+    assert auto["by_source"]["chatbot_questions"] == {"items": 7, "eligible": 6, "answered_at_bar": 5, "correct_at_bar": 5}
+    assert _auto_answer(reference)["threshold"] is None
+
+
+def test_heldout_set_pools_the_brands_chatbot_questions(tmp_path: Path) -> None:
+    import shutil
+
+    from retrieval.kb_loader import load_brand
+
+    shutil.copytree(KB_DIR / "bieb", tmp_path / "bieb")
+    (tmp_path / "bieb" / "chatbot_questions.jsonl").write_text(
+        json.dumps({"id": "cq-1", "channel": "chat", "message": "hoe lang mag ik lenen?", "article_id": None}) + "\n", encoding="utf-8"
+    )
+    eval_set = heldout_set(load_brand(tmp_path, "bieb"))
+    assert [q.id for q in eval_set.questions] == ["cq-1"] and eval_set.items and eval_set.labelled
