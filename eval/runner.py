@@ -113,6 +113,9 @@ def heldout_set(kb: BrandKB) -> EvalSet:
     ]
     path = kb.root / CHATBOT_QUESTIONS
     questions = load_set(path, kb.brand).questions if path.is_file() else []
+    unknown = sorted({q.article_id for q in questions if q.article_id and kb.article(q.article_id) is None})
+    if unknown:
+        raise EvalSetError(f"{path}: article_id not in faq.yaml: {', '.join(unknown)}")
     return EvalSet("heldout", items, labelled, questions)
 
 

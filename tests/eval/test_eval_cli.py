@@ -210,3 +210,9 @@ def test_heldout_set_pools_the_brands_chatbot_questions(tmp_path: Path) -> None:
     )
     eval_set = heldout_set(load_brand(tmp_path, "bieb"))
     assert [q.id for q in eval_set.questions] == ["cq-1"] and eval_set.items and eval_set.labelled
+    (tmp_path / "bieb" / "chatbot_questions.jsonl").write_text(
+        json.dumps({"id": "cq-2", "channel": "chat", "message": "hoe lang mag ik lenen?", "article_id": "bestaat-niet"}) + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(EvalSetError, match="article_id not in faq.yaml: bestaat-niet"):
+        heldout_set(load_brand(tmp_path, "bieb"))
