@@ -32,8 +32,8 @@ from retrieval.retriever import HybridRetriever
 from retrieval.splits import split_of, split_past_answers
 from training.generator_example import GenExample
 from training.retrieval_eval import heldout_retriever
-from webcare.prompting import build_messages, retrieval_query, select_passages
 from webcare.drafting import RetrievalDrafter
+from webcare.prompting import build_messages, retrieval_query, select_passages
 from webcare.settings import Settings
 from webcare.tone import apply_tone
 
