@@ -181,5 +181,7 @@ class LabelledMessage(Strict):
     split: Literal["train", "test"]
     # "traffic": written to look like the brand's everyday mix of messages; "targeted": written to cover
     # hard cases (e.g. escalation phrasings), so its label mix is not the traffic's. Targeted messages
-    # train the heads but do not choose their thresholds (training/classifiers.py).
-    sample: Literal["traffic", "targeted"] = "traffic"
+    # train the heads but do not choose their thresholds (training/classifiers.py). "calibration":
+    # traffic-like messages that nobody read while writing the escalation detectors; they train the
+    # heads like traffic, and the classifier's "any" escalation gate is chosen on them alone.
+    sample: Literal["traffic", "targeted", "calibration"] = "traffic"

@@ -71,6 +71,8 @@ class Hyper:
     # brand's ordinary questions: its train past answers, which are not labelled for flags and are
     # never in the held-out split. None: no cap.
     ordinary_alarm_rate: float | None = 0.01
+    # the "any" gate is chosen on the "calibration" sample when it has at least this many messages
+    min_calibration: int = 40
 
 
 @dataclass
@@ -229,9 +231,14 @@ def fit(
     y_any = np.array([m.escalation.value for m in train.items], dtype=bool)
     # thresholds are chosen on the messages that look like traffic only: a targeted sample (rich in
     # escalations, poor in sarcasm) would shift the base rates the F1-best thresholds depend on
-    traffic = np.array([m.sample == "traffic" for m in train.items], dtype=bool)
+    traffic = np.array([m.sample in ("traffic", "calibration") for m in train.items], dtype=bool)
     if not traffic.any():
         traffic[:] = True
+    # the "any" gate decides where the classifier adds an escalation the detectors missed. On messages
+    # the detectors were written against, they look nearly perfect and the gate learns to stay shut;
+    # calibration messages (never read while writing them) show how often they really miss
+    calibration = np.array([m.sample == "calibration" for m in train.items], dtype=bool)
+    gate_rows = calibration if calibration.sum() >= hyper.min_calibration else traffic
     chosen: dict[str, Any] = {}
     steps = tqdm(total=4 + len(REASONS), desc="heads", unit="head", disable=not progress)
 
@@ -273,9 +280,10 @@ def fit(
     if hyper.any_with_rules:
         forced = np.array([bool(r) for r in train.rule_reasons], dtype=bool)
         adds = classifier_speaks(oof, thresholds, train)  # where a detector matched, ``forced`` decides anyway
-        thresholds["any"] = _best_threshold(np.where(adds, p_any, 0.0)[traffic], y_any[traffic], forced[traffic], beta=hyper.any_beta)
+        thresholds["any"] = _best_threshold(np.where(adds, p_any, 0.0)[gate_rows], y_any[gate_rows], forced[gate_rows], beta=hyper.any_beta)
     else:
-        thresholds["any"] = _best_threshold(p_any[traffic], y_any[traffic], np.zeros(int(traffic.sum()), dtype=bool), beta=hyper.any_beta)
+        thresholds["any"] = _best_threshold(p_any[gate_rows], y_any[gate_rows], np.zeros(int(gate_rows.sum()), dtype=bool), beta=hyper.any_beta)
+    chosen["any_gate_chosen_on"] = {"sample": "calibration" if gate_rows is calibration else "traffic", "messages": int(gate_rows.sum())}
     # sarcasm: the middle of the F1 plateau on out-of-fold calibrated scores, used unless the brand sets one
     thresholds["sarcasm"] = min(_plateau_threshold(p_sarc[traffic, 1], y_sarc[traffic]), 0.9)
     steps.update()

@@ -88,7 +88,7 @@ def test_targeted_messages_train_but_do_not_choose_thresholds(embedder, tmp_path
     from training.classifiers import fit, prepare, rules_for
 
     kb = load_brand(REPO_ROOT / "knowledge_base", "bieb")
-    assert {m.sample for m in kb.labelled} == {"traffic", "targeted"}
+    assert {m.sample for m in kb.labelled} >= {"traffic", "targeted"}
     assert LabelledMessage.model_validate({**kb.labelled[0].model_dump(), "sample": "traffic"}).sample == "traffic"
     items = [m for m in kb.labelled if m.split == "train" and m.sample == "traffic"][:60]
     prepared = prepare(items, kb, rules_for(kb), embedder, progress=False)
@@ -115,3 +115,26 @@ def test_the_any_gate_is_raised_until_ordinary_questions_rarely_escalate() -> No
     assert 0.7 < t <= 0.9 and np.mean(speaks & (p_any >= t)) == 0.2
     assert cap_ordinary_alarms(p_any, speaks, 0.5, rate=0.0) > 0.95  # none: above every speaking message
     assert cap_ordinary_alarms(np.array([]), np.array([], dtype=bool), 0.5, rate=0.0) == 0.5
+
+
+def test_calibration_messages_choose_the_any_gate_and_train_like_traffic(embedder) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from retrieval.kb_loader import load_brand
+    from training.classifiers import fit, prepare, rules_for
+
+    kb = load_brand(REPO_ROOT / "knowledge_base", "bieb")
+    items = [m for m in kb.labelled if m.split == "train" and m.sample == "traffic"][:90]
+    prepared = prepare(items, kb, rules_for(kb), embedder, progress=False)
+    hyper = Hyper(folds=3, tune=False, ordinary_alarm_rate=None, min_calibration=40)
+    _, base = fit(prepared, hyper)
+    assert base["any_gate_chosen_on"] == {"sample": "traffic", "messages": 90}
+    marked = dataclasses.replace(
+        prepared, items=[m.model_copy(update={"sample": "calibration"}) if i >= 45 else m for i, m in enumerate(items)]
+    )
+    _, chosen = fit(marked, hyper)
+    assert chosen["any_gate_chosen_on"] == {"sample": "calibration", "messages": 45}
+    # every other threshold is chosen as before: calibration messages count as traffic there
+    assert {k: v for k, v in chosen["thresholds"].items() if k != "any"} == {k: v for k, v in base["thresholds"].items() if k != "any"}
+    _, too_few = fit(marked, dataclasses.replace(hyper, min_calibration=46))
+    assert too_few["any_gate_chosen_on"]["sample"] == "traffic" and too_few["thresholds"] == base["thresholds"]
