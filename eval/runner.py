@@ -144,7 +144,7 @@ def load_set(path: Path, brand: str) -> EvalSet:
         if "labels" not in data and _LABELLED_FIELDS & set(data):  # a knowledge_base labelled.jsonl line
             data["labels"] = {k: data.pop(k) for k in sorted(_LABELLED_FIELDS & set(data))}
             data.pop("split", None)
-            data.pop("sample", None)  # traffic | targeted: how the line was written, not a label
+            data.pop("sample", None)  # traffic | targeted | calibration: how the line was written, not a label
         if data["brand"] != brand:
             raise EvalSetError(f"{path}:{number}: brand {data['brand']!r} but evaluating {brand!r}")
         unknown = set(data) - _REQUEST_FIELDS - {"id", "reference", "article_id", "conversation_id", "labels"}

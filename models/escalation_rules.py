@@ -626,7 +626,7 @@ class EscalationRules:
             return None
         if state.agent_turns == 0:
             # nobody answered yet: the customer asked again ("hallo?", "3 dagen later...") and asks once more
-            if state.earlier_customer >= 2 and state.reported and state.followup_repeat is None:
+            if state.earlier_customer >= 2 and state.reported:
                 customer = [text for role, text in thread if role == "customer"]
                 again = next((m for text in customer[1:] if (m := _first(_REPEAT_MARK, _fold(text)))), None)
                 if again:
