@@ -48,9 +48,7 @@ class WeightOnlyInt8Linear(torch.nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, dense_rows={self.dense_rows}"
 
 
-def quantize_weight_only_int8(
-    model: Any, *, dtype: torch.dtype = torch.bfloat16, dense_rows: int = DENSE_ROWS, skip: tuple[str, ...] = ()
-) -> Any:
+def quantize_weight_only_int8(model: Any, *, dtype: torch.dtype = torch.bfloat16, dense_rows: int = DENSE_ROWS) -> Any:
     """Replace every ``torch.nn.Linear`` of ``model`` (the output layer included) in place; returns it.
 
     The model should already be in ``dtype``. Tied weights (input embedding = output layer) stay tied
@@ -59,7 +57,7 @@ def quantize_weight_only_int8(
     replaced = 0
     for module in list(model.modules()):
         for name, child in list(module.named_children()):
-            if isinstance(child, torch.nn.Linear) and name not in skip:
+            if isinstance(child, torch.nn.Linear):
                 setattr(module, name, WeightOnlyInt8Linear(child, dtype=dtype, dense_rows=dense_rows))
                 replaced += 1
     if replaced == 0:
