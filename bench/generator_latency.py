@@ -4,7 +4,8 @@
         [--variants float32,bfloat16,bfloat16+lookup,int8,int8-dynamic] [--drafts 3] [--short-prompts]
 
 Prompts are the brand's held-out customer messages in the pipeline's own prompt format: the brand's
-tone, the passages retrieval finds, the thread and the message (~400-700 tokens). ``--short-prompts``
+tone, the passages retrieval finds, the concept draft when the artifact was trained with one, the
+thread and the message (~400-800 tokens). ``--short-prompts``
 uses only a one-line system prompt and the message, which leaves out most of the prefill cost.
 Every reply is forced to exactly 60 new tokens (min = max), greedy, KV cache on, torch.inference_mode,
 with the served repetition penalty. Then, unless ``--drafts 0``, the served call itself
@@ -35,7 +36,7 @@ import torch  # noqa: E402
 from bench._util import percentile  # noqa: E402
 from models.generator import REPETITION_PENALTY, ReplyGenerator  # noqa: E402
 from retrieval.splits import split_past_answers  # noqa: E402
-from webcare.artifacts import latest  # noqa: E402
+from webcare.artifacts import latest, read_info  # noqa: E402
 from webcare.prompting import build_messages, select_passages  # noqa: E402
 from webcare.services import build_services  # noqa: E402
 from webcare.settings import Settings  # noqa: E402
@@ -73,20 +74,24 @@ def main() -> None:
     runtime = services.registry.get(args.brand)
     profile = runtime.kb.profile
     _, heldout = split_past_answers(runtime.kb.past_answers)
+    # an artifact trained with the concept draft in its prompt is served that way (longer prompts)
+    concept = bool((read_info(path).hyperparameters or {}).get("concept", False))
     chats = []
     for past in heldout[: args.runs]:
         if args.short_prompts:
             chats.append([{"role": "system", "content": f"Je bent webcare-medewerker van {profile.name}."}, {"role": "user", "content": past.message}])
             continue
         hits = services.pipeline.retrieve(runtime, past.message)
+        limit = profile.channel_limits.get(past.channel)
+        draft = services.pipeline.drafter.draft(hits, profile, agent=past.agent, length_limit=limit, n=1) if concept else []
         chats.append(
             build_messages(
                 profile, hits=select_passages(hits), thread=past.thread, message=past.message, channel=str(past.channel),
-                agent=profile.agent(past.agent), length_limit=profile.channel_limits.get(past.channel),
+                agent=profile.agent(past.agent), length_limit=limit, concept=(draft[0].text if draft else "") if concept else None,
             )
         )
-    print(f"artifact {path}, {args.threads} threads, {args.tokens} new tokens per reply, {len(chats)} prompts "
-          f"({'short' if args.short_prompts else 'pipeline'} prompts)")
+    kind = "short" if args.short_prompts else "pipeline" + (" + concept draft" if concept else "")
+    print(f"artifact {path}, {args.threads} threads, {args.tokens} new tokens per reply, {len(chats)} prompts ({kind} prompts)")
     reference: list[list[int]] = []
     for variant in args.variants.split(","):
         generator = load(path, variant)
