@@ -55,6 +55,11 @@ TEMPLATE = """<!doctype html>
 {% for m in modes %}<tr><td>{{ m }}</td><td class="num">{{ pct(ret[m]['recall@1']) }}</td><td class="num">{{ pct(ret[m]['recall@5']) }}</td><td class="num">{{ num(ret[m].mrr) }}</td></tr>{% endfor %}
 </table>
 <p class="muted">Relevant: {{ ret.relevant }}. Auto-answer is correct when {{ auto.correct_if }}; {{ auto.eligible }} of {{ auto['items'] }} messages pass the flag checks; a bar needs ≥ {{ auto.min_answered }} answered messages.{% if auto.by_source and auto.by_source.chatbot_questions['items'] %} The curve pools {{ auto.by_source.reference_items['items'] }} reference items and {{ auto.by_source.chatbot_questions['items'] }} chatbot questions (a gold article or none); at the bar they give {{ auto.by_source.reference_items.correct_at_bar }}/{{ auto.by_source.reference_items.answered_at_bar }} and {{ auto.by_source.chatbot_questions.correct_at_bar }}/{{ auto.by_source.chatbot_questions.answered_at_bar }} right answers.{% endif %}</p>
+{% if auto.top_wrong %}<h3>Wrong automatic answers with the highest scores</h3>
+<p class="muted">These decide where the bar can go: every one above the bar is an answer the chatbot would have sent.</p>
+<table><tr><th>message</th><th>source</th><th>score</th><th>answered with</th><th>right article</th><th>above the bar</th></tr>
+{% for w in auto.top_wrong %}<tr><td>{{ w.message }}</td><td>{{ w.source | replace('_', ' ') }}</td><td class="num">{{ num(w.score) }}</td><td>{{ w.answered_article or '–' }}</td><td>{{ w.gold_article or 'none: no article answers it' }}</td><td>{{ 'yes' if w.above_bar else 'no' }}</td></tr>{% endfor %}
+</table>{% endif %}
 
 <h2>Drafts</h2>
 <table><tr><th>configuration</th><th>n</th><th>chrF++</th><th>BLEU</th><th>cosine</th><th>Dutch</th><th>grounded</th><th>tone violations</th>{% for rule in rules %}<th>{{ rule }}</th>{% endfor %}</tr>

@@ -41,6 +41,7 @@ from webcare.types import Draft, Suggestion, SuggestionRequest
 MODES: tuple[RetrievalMode, ...] = ("dense", "bm25", "hybrid")
 TARGET_PRECISION = 0.95
 MIN_ANSWERED = 10  # a bar chosen on fewer answered items is not trusted
+TOP_WRONG = 8  # wrong automatic answers listed in the report, highest score first
 SENTIMENTS = ("negative", "neutral", "positive")
 
 
@@ -599,6 +600,17 @@ def _auto_answer(rows: list[dict[str, Any]], question_rows: Sequence[dict[str, A
     }
     if chosen:
         out["precision_lower95"] = M.wilson_lower(round(chosen["precision"] * chosen["answered"]), int(chosen["answered"]))
+    # the wrong answers with the highest scores: they decide where the bar can go, so QA reads them first
+    sourced = [(r, "reference_items") for r in rows] + [(r, "chatbot_questions") for r in question_rows]
+    wrong = sorted(((r, src) for r, src in sourced if r["auto_score"] is not None and not r["auto_correct"]), key=lambda x: (-x[0]["auto_score"], x[0]["id"]))
+    out["top_wrong"] = [
+        {
+            "id": r["id"], "source": src, "message": r["message"], "score": r["auto_score"],
+            "answered_article": r["top_article"], "gold_article": r["article_id"],
+            "above_bar": bool(chosen) and r["auto_score"] >= chosen["threshold"],
+        }
+        for r, src in wrong[:TOP_WRONG]
+    ]
     return out
 
 

@@ -187,7 +187,8 @@ def test_auto_answer_curve_pools_reference_items_and_chatbot_questions() -> None
     from eval.runner import _auto_answer
 
     def row(score: float | None, correct: bool) -> dict:  # type: ignore[type-arg]
-        return {"auto_score": score, "auto_correct": correct}
+        return {"id": f"{score}-{correct}", "message": "m", "top_article": "a", "article_id": "a" if correct else "b",
+                "auto_score": score, "auto_correct": correct}
 
     reference = [row(0.9, True)] * 6 + [row(0.5, False), row(None, False)]
     questions = [row(0.85, True)] * 5 + [row(0.8, False), row(None, False)]
@@ -197,6 +198,10 @@ def test_auto_answer_curve_pools_reference_items_and_chatbot_questions() -> None
     assert auto["by_source"]["reference_items"] == {"items": 8, "eligible": 7, "answered_at_bar": 6, "correct_at_bar": 6}
     assert auto["by_source"]["chatbot_questions"] == {"items": 7, "eligible": 6, "answered_at_bar": 5, "correct_at_bar": 5}
     assert _auto_answer(reference)["threshold"] is None
+    # the wrong answers with the highest scores, listed for QA: 0.8 (a question, under the bar), then 0.5
+    assert [(w["source"], w["score"], w["above_bar"]) for w in auto["top_wrong"]] == [
+        ("chatbot_questions", 0.8, False), ("reference_items", 0.5, False)
+    ]
 
 
 def test_heldout_set_pools_the_brands_chatbot_questions(tmp_path: Path) -> None:
