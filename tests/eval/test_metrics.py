@@ -9,8 +9,8 @@ import pytest
 from eval import metrics as M
 from retrieval.kb_loader import load_brand
 from webcare.grounding import check_grounding, extract_facts
-from webcare.settings import REPO_ROOT
 from webcare.guard import GuardContext, check_draft, draft_violations
+from webcare.settings import REPO_ROOT
 
 RELEVANCE = [[False, True, False], [False, False, False], [True]]
 
