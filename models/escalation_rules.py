@@ -100,7 +100,7 @@ _LEGAL_CUE = _rx(
     r"verzoek ik u", r"aansprakelijk\w*", r"ook (?:\w+ )?(?:geweldig|mooi|leuk|fantastisch|interessant) vinden", r"vast (?:sneller|ook)",
     r"gaat naar", r"dit gaat", r"vindt het ook", r"(?:ga|gaan) (?:ik |we )?(?:er |hier |daar )?(?:mee )?verder(?: mee)?", r"gebeld", r"zeggen (?:dat )?(?:jullie|u)",
     r"(?:gaat|gaan) (?:er |hier |dit )?(?:eens )?naar kijken", r"volgens (?:hen|hem|haar|de wet)", r"(?:zijn|is) (?:jullie |u )?verplicht",
-    r"voorgelegd", r"(?:we|wij) stappen", r"stappen (?:we|wij|naar)", r"naar het", r"(?:mijn|m'n|mn) (?:advocaat|jurist|rechtsbijstand)",
+    r"voorgelegd", r"(?:we|wij) stappen", r"stappen (?:we|wij|naar)", r"(?:mijn|m'n|mn) (?:advocaat|jurist|rechtsbijstand)",
 )
 _LEGAL_TOPIC = _rx(r"boeken? over", r"thriller", r"roman", r"\w*studie", r"wil \w+ worden", r"spreekuur", r"zoek\w* (?:een|naar)",
                    r"opzoeken", r"informatie over", r"lezing over")
@@ -122,8 +122,8 @@ _MEDIA_CUE = _rx(
     r"zet (?:ik |het |dit )?(?:\w+ ){0,3}(?:in|op)", r"(?:gaat|komt) (?:\w+ ){0,3}(?:in|op)", r"mensen moeten (?:dit|het) weten", r"iedereen moet (?:dit|het) weten",
     r"tip\w*", r"mail(?:de|en)?", r"contact opgenomen", r"oppakken", r"aandacht aan",
     r"gezet", r"geplaatst", r"gepost", r"posten", r"gebeld", r"(?:komen|komt) (?:\w+ ){0,2}kijken", r"oproep", r"mijn verhaal",
-    r"werkt (?:\w+ ){0,2}(?:bij|op|voor) (?:de |een |het )?(?:\w+ ){0,2}(?:redactie|krant|omroep|programma)", r"geïnteresseerd",
-    r"(?:item|reportage|stuk|artikel|filmpje|video) (?:\w+ ){0,2}over (?:\w+ ){0,2}maken", r"(?:gaat|gaan) (?:het|dit|ik|we) (?:\w+ ){0,2}naar",
+    r"werkt (?:\w+ ){0,2}(?:bij|op|voor) (?:de |een |het )?(?:\w+ ){0,2}(?:redactie|krant|omroep|programma)", r"(?:zeer |erg |heel )?geïnteresseerd in (?:de manier|hoe|uw|jullie)",
+    r"(?:item|reportage|stuk|artikel|filmpje|video) (?:\w+ ){0,2}over (?:\w+ ){0,2}maken", r"(?:gaat|gaan) (?:het|dit) (?:\w+ ){0,2}naar",
 )
 _MEDIA_STRONG = _rx(
     r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"@omroep\w*", r"in de uitzending", r"ingezonden brief",
@@ -164,12 +164,12 @@ _CHURN_CANCEL = _rx(
     r"ben er (?:\w+ )?klaar mee", r"stop(?:pen)? (?:\w+ ){0,3}met (?:het |ons |mijn |onze )?(?:lidmaatschap|abonnement)",
     r"helemaal stoppen", r"ik wil over[.!]?$", r"account mag weg", r"(?:heeft|hebben) (?:\w+ ){0,3}geen zin meer (?:om )?(?:\w+ ){0,3}(?:te kopen|te bestellen|lid te)",
     # leaving in other words: "haal mij er maar af", "zet de boel maar stop", "mijn pas mag weg", "niet meer verlengen"
-    r"haal (?:mij|me) (?:er )?(?:\w+ ){0,2}(?:af|uit)(?=[ .!,]*$|[.!,])", r"zet (?:\S+ ){0,5}maar stop\b",
+    r"haal (?:mij|me) (?:er )?(?:\w+ ){0,2}(?:af|uit)(?=[ .!,]*$|[.!,])", r"zet (?:\S+ ){0,4}(?:boel|\w*abonnement|lidmaatschap|pas|account|incasso|verzekering|\S+\+)(?: \S+){0,3} maar stop\b",
     r"(?:mijn|m'n|mn|ons|onze) (?:\w+ )?(?:pas|abonnement|lidmaatschap|account) mag (?:\w+ )?(?:weg|stoppen|eraf)",
     r"(?:abonnement|lidmaatschap|pas) (?:\w+ ){0,2}niet meer (?:te )?verlengen", r"van jullie af(?: te)? (?:gaan|zijn|stappen)",
     r"(?:heb|hebben) (?:ik |we )?(?:jullie|u) (?:\w+ ){0,2}niet meer nodig", r"(?:lees|luister|leen) (?:ik )?voortaan (?:gewoon )?(?:op|via)",
     r"verwijder (?:ik )?(?:mijn|m'n|mn) (?:klant)?account", r"(?:wil|willen) (?:\w+ ){0,2}(?:niks|niets) meer (?:mee )?te maken hebben",
-    r"(?:haal|koop|bestel|leen) (?:ik )?(?:\w+ ){0,10}bij een ander(?:e)?\b", r"(?:laat|laten) (?:\w+ ){0,3}\w*(?:account|abonnement|lidmaatschap|pas) (?:\w+ ){0,3}vervallen",
+    r"(?:haal|koop|bestel|leen) (?:ik )?(?:\w+ ){0,8}wel (?:\w+ ){0,6}bij een ander(?:e)?\b", r"(?:laat|laten) (?:\w+ ){0,3}\w*(?:account|abonnement|lidmaatschap|pas) (?:\w+ ){0,3}vervallen",
     r"ontdekt hoe (?:fijn|goed|snel|prettig) (?:andere|de concurrent)",
 )
 # what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
@@ -270,7 +270,7 @@ _SECURITY = _rx(
     r"(?:staat|stond) (?:\w+ ){0,2}(?:nog )?ingelogd (?:op|in|bij)", r"(?:heb|had) ik (?:daar |er )?(?:nooit|niet) (?:\w+ )?(?:in|op|ingevuld|gezet)", r"onbekend (?:afleveradres|adres)", r"afgeschreven van (?:mijn|m'n|mn) (?:creditcard|rekening)",
     # calls and posts in the brand's name, falling for it, strange logins
     r"belt (?:me|mij|mensen) (?:\w+ ){0,4}(?:om|voor|naar) (?:mijn |m'n |mn |je |hun )?(?:digid|pincode|inlogcode|wachtwoord|code|bankgegevens)\w*",
-    r"(?:belde|belden|bellen|belt|gebeld) (?:\w+ ){0,2}namens", r"zodat (?:hij|zij|ze|die) (?:\w+ )?(?:kon|kan|kunnen) meekijken", r"nep[- ]?(?:account|mail|sms|site|bericht|link|app)\w*",
+    r"(?:belde|belden|belt|gebeld) (?:\w+ ){0,2}namens \S+ (?:\S+ ){0,12}(?:app|code|pincode|inlogcode|wachtwoord|betal\w*|terugbetaling|meekijken|gegevens|rekeningnummer|installe\w*)", r"zodat (?:hij|zij|ze|die) (?:\w+ )?(?:kon|kan|kunnen) meekijken", r"nep[- ]?(?:account|mail|sms|site|bericht|link|app)\w*",
     r"(?:erin|in) ge(?:trapt|stonken)", r"ingetrapt", r"(?:mail|sms|bericht|brief|site|app)\w* (?:\S+ ){0,12}met (?:jullie|uw) logo",
     r"(?:inlog|login|inlogpoging)\w* (?:\S+ ){0,3}vanuit \w+", r"(?:bestelling|bestellingen) (?:\w+ ){0,2}(?:gedaan|geplaatst) (?:vanaf|via|met|op) (?:mijn|m'n|mn) account",
     r"(?:leent|bestelt|koopt|leende|bestelde|kocht) (?:\w+ ){0,2}op (?:mijn|m'n|mn) naam", r"(?:iemand|mijn ex|een ander|een vreemde) (?:\w+ ){0,3}met (?:mijn|m'n|mn) (?:pas|account|kaart)",

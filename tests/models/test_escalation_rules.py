@@ -397,6 +397,12 @@ def test_solved_by_the_agent_but_still_broken_is_repeated() -> None:
         "Kan ik met mijn pas ook e-books lenen?",
         "Hoeveel kost een tas met jullie logo?",
         "Vanaf welke leeftijd mogen kinderen de 3D-printer gebruiken?",
+        "Morgen gaan we naar de leeszaal om de kranten te lezen",
+        "Mijn dochter is geïnteresseerd in de lezing van die journalist",
+        "Zet de wekker maar stop, haha",
+        "Ik koop mijn boeken liever bij een andere winkel maar lenen doe ik bij jullie",
+        "Mijn opa belde namens de buurtvereniging over de zaalhuur",
+        "Ik moet naar het politiebureau voor een nieuw paspoort, kan ik mijn boeken later inleveren?",
     ],
 )
 def test_more_look_alikes_stay_silent(message: str) -> None:
