@@ -575,18 +575,21 @@ def _auto_answer(rows: list[dict[str, Any]], question_rows: Sequence[dict[str, A
     correct = [r["auto_correct"] for r in pooled]
     curve = M.precision_coverage_curve(scores, correct)
     chosen = M.pick_threshold(curve, TARGET_PRECISION, MIN_ANSWERED)
+    sources = (("reference_items", list(rows)), ("chatbot_questions", list(question_rows)))
+
+    def at_bar(r: dict[str, Any]) -> bool:  # the chatbot would answer it at the chosen bar
+        return chosen is not None and r["auto_score"] is not None and r["auto_score"] >= chosen["threshold"]
+
     out: dict[str, Any] = {
         "items": len(pooled),
         "by_source": {
             name: {
                 "items": len(part),
                 "eligible": sum(1 for r in part if r["auto_score"] is not None),
-                "answered_at_bar": sum(1 for r in part if chosen and r["auto_score"] is not None and r["auto_score"] >= chosen["threshold"]),
-                "correct_at_bar": sum(
-                    1 for r in part if chosen and r["auto_score"] is not None and r["auto_score"] >= chosen["threshold"] and r["auto_correct"]
-                ),
+                "answered_at_bar": sum(1 for r in part if at_bar(r)),
+                "correct_at_bar": sum(1 for r in part if at_bar(r) and r["auto_correct"]),
             }
-            for name, part in (("reference_items", rows), ("chatbot_questions", list(question_rows)))
+            for name, part in sources
         },
         "eligible": sum(1 for s in scores if s is not None),
         "correct_if": "the best vetted answer's article_id equals the gold article_id",
@@ -601,15 +604,14 @@ def _auto_answer(rows: list[dict[str, Any]], question_rows: Sequence[dict[str, A
     if chosen:
         out["precision_lower95"] = M.wilson_lower(round(chosen["precision"] * chosen["answered"]), int(chosen["answered"]))
     # the wrong answers with the highest scores: they decide where the bar can go, so QA reads them first
-    sourced = [(r, "reference_items") for r in rows] + [(r, "chatbot_questions") for r in question_rows]
-    wrong = sorted(((r, src) for r, src in sourced if r["auto_score"] is not None and not r["auto_correct"]), key=lambda x: (-x[0]["auto_score"], x[0]["id"]))
+    wrong = [(r, name) for name, part in sources for r in part if r["auto_score"] is not None and not r["auto_correct"]]
+    wrong.sort(key=lambda x: (-x[0]["auto_score"], x[0]["id"]))
     out["top_wrong"] = [
         {
-            "id": r["id"], "source": src, "message": r["message"], "score": r["auto_score"],
-            "answered_article": r["top_article"], "gold_article": r["article_id"],
-            "above_bar": bool(chosen) and r["auto_score"] >= chosen["threshold"],
+            "id": r["id"], "source": name, "message": r["message"], "score": r["auto_score"],
+            "answered_article": r["top_article"], "gold_article": r["article_id"], "above_bar": at_bar(r),
         }
-        for r, src in wrong[:TOP_WRONG]
+        for r, name in wrong[:TOP_WRONG]
     ]
     return out
 
