@@ -398,20 +398,21 @@ _RESOLVED = _rx(
     r"verstuurd", r"ingeleverd", r"geregeld", r"verlengd", r"toegevoegd", r"aangepast", r"werkt (?:het )?weer", r"doet het weer",
     r"vervangen", r"omgeruild", r"gecrediteerd", r"klaargezet", r"ligt (?:\w+ )?klaar", r"staat (?:\w+ )?klaar",
 )
-_DEFERRAL = _rx(
-    r"we kijken", r"kijken er", r"zoek\w* (?:het|dit|dat) (?:\w+ )?uit", r"(?:kom|komen) (?:\w+ )?(?:erop|er op|hierop|daarop) terug", r"ga (?:het|dit|ik) (?:\w+ )?na", r"doorgezet", r"doorgegeven", r"doorgestuurd", r"laten (?:je|u) (?:zo )?weten",
-    r"zo snel mogelijk", r"nog even geduld", r"in behandeling", r"stuur (?:je|u) (?:ons )?(?:even )?(?:een )?(?:dm|pb|privébericht)",
-    r"ik meld het", r"gemeld", r"monteur is besteld", r"verwachten", r"moet (?:deze week|morgen|binnenkort)", r"zou (?:morgen|vandaag)",
-    r"binnen \d+ (?:uur|dagen|werkdagen)", r"pakken (?:je|uw) (?:mail|vraag) (?:vandaag )?op", r"excuus", r"sorry", r"helaas",
-    r"dat is ons beleid", r"ingeschakeld",
+# the agent takes the problem on ("we look into it"): both a deferral and a sign that a problem was reported
+_TAKING_ON = (
+    r"we kijken", r"kijken er", r"zoek\w* (?:het|dit|dat) (?:\w+ )?uit", r"(?:kom|komen) (?:\w+ )?(?:erop|er op|hierop|daarop) terug", r"ga (?:het|dit|ik) (?:\w+ )?na",
+    r"doorgezet", r"doorgegeven", r"doorgestuurd", r"in behandeling", r"ik meld het", r"gemeld", r"binnen \d+ (?:uur|dagen|werkdagen)",
     r"(?:dat|dit|het) zoek (?:ik|we) (?:\w+ ){0,4}uit",
 )
-# the agent took a problem on ("we look into it"): the customer's turn before it reported one
+_DEFERRAL = _rx(
+    *_TAKING_ON, r"laten (?:je|u) (?:zo )?weten", r"zo snel mogelijk", r"nog even geduld", r"stuur (?:je|u) (?:ons )?(?:even )?(?:een )?(?:dm|pb|privébericht)",
+    r"monteur is besteld", r"verwachten", r"moet (?:deze week|morgen|binnenkort)", r"zou (?:morgen|vandaag)",
+    r"pakken (?:je|uw) (?:mail|vraag) (?:vandaag )?op", r"excuus", r"sorry", r"helaas", r"dat is ons beleid", r"ingeschakeld",
+)
+# the agent took a problem on: the customer's turn before it reported one
 _LOOKING_INTO = _rx(
-    r"we kijken", r"kijken er", r"zoek\w* (?:het|dit|dat) (?:\w+ )?uit", r"(?:kom|komen) (?:\w+ )?(?:erop|er op|hierop|daarop) terug", r"ga (?:het|dit|ik) (?:\w+ )?na",
-    r"doorgezet", r"doorgegeven", r"doorgestuurd", r"in behandeling", r"ik meld het", r"gemeld", r"onderzoek\w*", r"navraag", r"nagevraagd",
-    r"neem\w* (?:\w+ ){0,3}contact (?:met (?:je|u) )?op", r"binnen \d+ (?:uur|dagen|werkdagen)", r"investigat\w*", r"looking into", r"look into",
-    r"(?:dat|dit|het) zoek (?:ik|we) (?:\w+ ){0,4}uit",
+    *_TAKING_ON, r"onderzoek\w*", r"navraag", r"nagevraagd", r"neem\w* (?:\w+ ){0,3}contact (?:met (?:je|u) )?op",
+    r"investigat\w*", r"looking into", r"look into",
 )
 _HAPPY_END = _rx(r"werkt (?:het |hij |ie )?weer", r"doet het weer", r"(?<!worden )(?<!wordt )(?<!zou )opgelost", r"gelukt", r"binnen(?:gekomen)?!", r"ontvangen!", r"dat ging snel", r"top geregeld!")
 _QUOTED = re.compile(r"['‘\"“][^'’\"”]{2,40}['’\"”]")
