@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.decode_attention import use_decode_attention
 from models.resolution import ModelNotAvailableError, resolve_model
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,8 @@ class ReplyGenerator:
         """Load a ``generator`` artifact: ``model/`` (merged weights) or ``adapter/`` (LoRA over the base).
 
         ``dtype``: "float32", "bfloat16", or "int8": bfloat16 whose decoding steps read weight-only int8
-        copies of the Linear layers (models/weight_only_int8.py)."""
+        copies of the Linear layers (models/weight_only_int8.py). Attention: SDPA for the prompt, grouped
+        matmuls for each new token (models/decode_attention.py)."""
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -269,6 +271,7 @@ class ReplyGenerator:
             from models.weight_only_int8 import quantize_weight_only_int8
 
             quantize_weight_only_int8(model)
+        use_decode_attention(model)
         recipe = info.get("hyperparameters") or {}
         return cls(
             model, tokenizer, artifact=path, version=info.get("version", path.name), copy_bias=copy_bias,

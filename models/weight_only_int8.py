@@ -52,8 +52,8 @@ def quantize_weight_only_int8(model: Any, *, dtype: torch.dtype = torch.bfloat16
     """Replace every ``torch.nn.Linear`` of ``model`` (the output layer included) in place; returns it.
 
     The model should already be in ``dtype``. Tied weights (input embedding = output layer) stay tied
-    for the embedding; the output layer gets its own int8 copy. Attention is switched to the "eager"
-    implementation, which decodes one token faster than SDPA's CPU kernel here (~3 ms a step)."""
+    for the embedding; the output layer gets its own int8 copy. Attention is left as it is (the served
+    generator uses models/decode_attention.py)."""
     replaced = 0
     for module in list(model.modules()):
         for name, child in list(module.named_children()):
@@ -62,6 +62,4 @@ def quantize_weight_only_int8(model: Any, *, dtype: torch.dtype = torch.bfloat16
                 replaced += 1
     if replaced == 0:
         raise ValueError("no torch.nn.Linear layer to quantise in this model")
-    if hasattr(model, "set_attn_implementation"):
-        model.set_attn_implementation("eager")
     return model
