@@ -100,7 +100,7 @@ _LEGAL_CUE = _rx(
     r"verzoek ik u", r"aansprakelijk\w*", r"ook (?:\w+ )?(?:geweldig|mooi|leuk|fantastisch|interessant) vinden", r"vast (?:sneller|ook)",
     r"gaat naar", r"dit gaat", r"vindt het ook", r"(?:ga|gaan) (?:ik |we )?(?:er |hier |daar )?(?:mee )?verder(?: mee)?", r"gebeld", r"zeggen (?:dat )?(?:jullie|u)",
     r"(?:gaat|gaan) (?:er |hier |dit )?(?:eens )?naar kijken", r"volgens (?:hen|hem|haar|de wet)", r"(?:zijn|is) (?:jullie |u )?verplicht",
-    r"voorgelegd", r"(?:we|wij) stappen", r"stappen (?:we|wij|naar)", r"(?:mijn|m'n|mn) (?:advocaat|jurist|rechtsbijstand)",
+    r"voorgelegd", r"(?:we|wij) stappen", r"(?:laten|laat|liet) (?:\w+ )?(?:opstellen|opmaken|versturen)", r"stappen (?:we|wij|naar)", r"(?:mijn|m'n|mn) (?:advocaat|jurist|rechtsbijstand)",
 )
 _LEGAL_TOPIC = _rx(r"boeken? over", r"thriller", r"roman", r"\w*studie", r"wil \w+ worden", r"spreekuur", r"zoek\w* (?:een|naar)",
                    r"opzoeken", r"informatie over", r"lezing over")
@@ -111,7 +111,7 @@ _MEDIA_ENTITY = _rx(
     r"tv(?:-programma)?", r"televisie", r"nieuws", r"tiktok", r"youtube", r"insta(?:gram)?", r"twitter", r"op x",
     r"story", r"social(?: media)?", r"linkedin", r"reddit", r"facebookgroep", r"de groep", r"volgers",
     r"\w*nieuwsblad", r"\w*krant(?:en|je)?", r"(?:dag|week|huis-aan-huis|ochtend|avond|wijk)blad\w*", r"blog", r"vlog", r"podcast", r"buurtapp", r"wijkapp", r"nextdoor", r"whatsappgroep\w*",
-    r"buurtgroep\w*", r"omroep\w*", r"(?:de )?media", r"artikel", r"rtv \w+", r"regionale? (?:omroep|zender|tv)",
+    r"buurtgroep\w*", r"omroep\w*", r"radio\w*", r"(?:de )?media", r"artikel", r"rtv \w+", r"regionale? (?:omroep|zender|tv)",
 )
 _MEDIA_CUE = _rx(
     r"gemaild", r"gestuurd", r"doorsturen", r"ingelicht", r"gesproken", r"getipt", r"tippen", r"gedeeld",
@@ -124,6 +124,9 @@ _MEDIA_CUE = _rx(
     r"gezet", r"geplaatst", r"gepost", r"posten", r"gebeld", r"(?:komen|komt) (?:\w+ ){0,2}kijken", r"oproep", r"mijn verhaal",
     r"werkt (?:\w+ ){0,2}(?:bij|op|voor) (?:de |een |het )?(?:\w+ ){0,2}(?:redactie|krant|omroep|programma)", r"(?:zeer |erg |heel )?geïnteresseerd in (?:de manier|hoe|uw|jullie)",
     r"(?:item|reportage|stuk|artikel|filmpje|video) (?:\w+ ){0,2}over (?:\w+ ){0,2}maken", r"(?:gaat|gaan) (?:het|dit) (?:\w+ ){0,2}naar",
+    # "heb het doorgestuurd naar ...", "hij vond het verhaal best interessant"
+    r"doorgestuurd", r"vond(?:en)? (?:\w+ ){0,6}interessant",
+    r"(?:werkt|werken) (?:\w+ ){0,2}(?:bij|voor) (?:de |het )?(?:rtl|nos|sbs|omroep|\w*krant|redactie|radar|kassa|opgelicht|tv|televisie)\w*",
 )
 _MEDIA_STRONG = _rx(
     r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"@omroep\w*", r"in de uitzending", r"ingezonden brief",
@@ -135,16 +138,21 @@ _MEDIA_STRONG = _rx(
     r"\d+(?:[.,]\d+)?k? (?:lezers|kijkers|luisteraars|abonnees|volgers)", r"(?:blog|vlog|kanaal|podcast|account) (?:\w+ )?met \d", r"\w*recensent",
     r"@(?:radar|kassa|opgelicht|tros|rtlnieuws|nos|telegraaf|volkskrant|nrc|ad_?nl|parool|omroep)\w*", r"retweet\w*", r"(?:dit|het) moet iedereen weten",
     r"deel (?:dit|het) (?:\w+ )?(?:zoveel mogelijk|overal)",
+    # making a programme item: "ik maak voor het radioprogramma een item over ..."
+    r"(?:maak|maken|maakt) (?:\S+ ){0,6}(?:een )?(?:item|reportage|uitzending|aflevering|documentaire) over",
 )
+# a television the customer bought is a product, not the medium: "een televisie gekocht", "mijn tv"
+_DEVICE_BEFORE = re.compile(r"(?:een|mijn|m'n|mn|die|deze|onze|ons|nieuwe|geannuleerde|kapotte|defecte)\s+$", re.IGNORECASE)
 
 _CHURN_CANCEL = _rx(
     r"opzeggen", r"opgezegd", r"zeg\w* (?:\S+ ){0,4}op", r"\S+ opzeg", r"beëindig\w*", r"beeindig\w*",
-    r"(?:lidmaatschap|abonnement|account|pas) (?:\w+ ){0,3}(?:stoppen|stopzetten|opheffen|verwijderen)",
+    r"(?:lidmaatschap|(?:\w+-)?abonnement|account|pas) (?:\w+ ){0,3}(?:stoppen|stopzetten|stopgezet|opheffen|opgeheven|verwijderen|sluiten|schrappen)",
     r"stop(?:pen)? (?:met|ermee)", r"overstappen(?! naar (?:een )?(?:basis|plus|totaal|compleet|jeugd|premium|student|ander(?:e)? (?:abonnement|pakket)|goedkoper))", r"stap (?:ik )?over", r"ga (?:ik )?(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|de concurrent|een ander)\w*",
     r"klant (?:af|geweest)", r"nooit meer (?:bieb|bestellen|bij jullie|iets bij jullie|voltera|een bestelling)\w*",
     r"(?:dit was|dat was) de laatste keer", r"laatste bestelling", r"ben er klaar mee",
     r"bestel (?:ik )?voortaan", r"voortaan (?:gewoon )?bij",
-    r"(?:koop|kopen|bestel\w*|leen|lenen|haal|halen|ga|gaan|lees|lezen) (?:\w+ ){0,5}ergens anders", r"ergens anders (?:kopen|bestellen|lenen|heen|lid)", r"zien mij niet meer", r"(?:klant)?account (?:is )?verwijder\w*",
+    r"(?:koop|kopen|bestel\w*|leen|lenen|haal|halen|ga|gaan|lees|lezen) (?:\w+ ){0,5}(?:ergens anders|elders)", r"(?:ergens anders|elders) (?:te )?(?:kopen|bestellen|lenen|halen|heen|lid|plaatsvinden)",
+    r"zien (?:jullie |ze |u )?(?:mij|me|ons|die) (?:\w+ )?(?:niet|nooit) meer", r"(?:mij|me|ons|die) zien (?:jullie|ze|u) (?:\w+ )?(?:niet|nooit) meer", r"(?:klant)?account (?:is )?verwijder\w*",
     r"(?:klant)?account verwijderen", r"ontvolg\w*", r"cancel+ed my (?:membership|account|order)", r"never again",
     r"nooit meer (?:@\w+|bestellen|bij jullie|bieb\w*|voltera)", r"(?:coolblue|mediamarkt|bol(?:\.com)?|amazon) (?:regelt|bestel|haal)\w*", r"haal (?:ik )?(?:hem|het|die) wel bij",
     r"alsof ik (?:\S+ )?(?:nog )?(?:een keer|ooit) (?:\w+ ){0,3}bestel", r"(?:ik|wij) (?:bestel|koop)\w* (?:voortaan|vanaf nu|wel) (?:bij|ergens)",
@@ -154,7 +162,7 @@ _CHURN_CANCEL = _rx(
     r"(?:volgende|nieuwe) \w+ (?:haal|koop|bestel|leen) ik (?:\w+ )?(?:bij|ergens)", r"ben ik weg(?: bij)?", r"(?:hoeft|hoef) (?:het|ik het) (?:voor mij )?niet meer",
     r"(?<=[,.!] )nooit meer[.!]*$", r"(?:ga|stap|ben) (?:ik )?(?:\w+ )?over (?:naar|op)", r"naar de concurrent", r"bij de concurrent",
     # thinking of leaving, going elsewhere, a lost customer, "cancel"
-    r"stop te zetten", r"op te zeggen", r"klant kwijt",
+    r"stop te zetten", r"op te zeggen", r"op te heffen", r"klant kwijt",
     r"ga (?:ik )?(?:voortaan |dan |gewoon )+(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|concurrent|een ander)\w*",
     r"bij (?:coolblue|mediamarkt|bol(?:\.com)?|amazon|de concurrent) (?:\w+ ){0,4}(?:wel|gewoon) (?:\w+ ){0,3}(?:voor elkaar|geregeld|goed|snel)",
     r"cancel\w* (?:\S+ ){0,2}\S*(?:lidmaatschap|abonnement|account)",
@@ -171,11 +179,20 @@ _CHURN_CANCEL = _rx(
     r"verwijder (?:ik )?(?:mijn|m'n|mn) (?:klant)?account", r"(?:wil|willen) (?:\w+ ){0,2}(?:niks|niets) meer (?:mee )?te maken hebben",
     r"(?:haal|koop|bestel|leen) (?:ik )?(?:\w+ ){0,8}wel (?:\w+ ){0,6}bij een ander(?:e)?\b", r"(?:laat|laten) (?:\w+ ){0,3}\w*(?:account|abonnement|lidmaatschap|pas) (?:\w+ ){0,3}vervallen",
     r"ontdekt hoe (?:fijn|goed|snel|prettig) (?:andere|de concurrent)",
+    # "mijn opzegging ingediend", "dit was mijn laatste maand", "weer een klant minder", "klaar met jullie",
+    # "wens geen klant meer te zijn", "sluit mijn account", "wil het stoppen per eind deze maand"
+    r"\w*(?:abonnement|lidmaatschap) (?:\w+ ){0,3}(?:stopgezet|opgeheven)", r"opzegging (?:\w+ ){0,3}(?:ingediend|ingestuurd|verstuurd|gedaan|doorgegeven)", r"(?:mijn|m'n|mn) (?:laatste|allerlaatste) (?:maand|jaar|week) (?:bij|als)",
+    r"(?:weer )?een klant (?:minder|armer|weggejaagd)", r"klant (?:\w+ )?weggejaagd", r"scheelt (?:jullie|u) (?:weer )?een klant",
+    r"(?:ben|zijn) (?:\w+ )?klaar met (?:jullie|u|voltera|de bieb\w*|de bibliotheek|dit bedrijf|deze (?:winkel|webshop|club|bieb))\b",
+    r"(?:wil|wens|wensen|willen) (?:\w+ ){0,3}geen (?:lid|klant|abonnee) meer", r"sluit (?:\w+ )?(?:mijn|m'n|mn|ons|onze) (?:klant)?account",
+    r"(?:wil|willen|ga|gaan) (?:ik |we )?(?:het|hem|dat|mijn \w+) (?:\w+ )?(?:stoppen|stopzetten|opzeggen) (?:per|met ingang van|vanaf)",
+    r"(?:door|van) de concurrent (?:\w+ ){0,2}(?:bezorgd|geleverd|gekocht|besteld)",
+    r"(?:al|gewoon|maar|inmiddels) (?:\w+ ){0,2}bij een andere (?:webshop|winkel|aanbieder|bibliotheek|bieb) (?:\w+ ){0,3}(?:besteld|gekocht|gehaald)",
 )
 # what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
 _CHURN_OBJECT_ONLY = _rx(r"nieuwsbrief\w*", r"mailing\w*", r"notificatie\w*", r"meldingen", r"pushberichten", r"reservering\w*", r"herinnering\w*", r"sms(?:-?je)?s?", r"e-?mails")
 _CHURN_PAST = _rx(
-    r"had (?:ik )?(?:al )?opgezegd", r"terwijl ik (?:\w+ ){0,2}opgezegd", r"['‘][^'’]*opzeggen[^'’]*['’]",
+    r"had (?:ik )?(?:al )?opgezegd", r"terwijl ik (?:\w+ ){0,4}opgezegd", r"['‘][^'’]*opzeggen[^'’]*['’]",
     r"(?:toen|destijds|vroeger|jaren geleden) (?:\w+ ){0,2}opgezegd", r"(?:weer|opnieuw) lid", r"ben ik (?:weer )?terug",
     # a pause is not a goodbye
     r"tijdelijk (?:\w+ )?(?:stop|stopzet|pauze|pauzeer|bevries|on hold)\w*",
@@ -234,6 +251,18 @@ _SAFETY = _rx(
     r"blaartjes", r"knoopbatterij\w* (?:\S+ ){0,8}(?:eruit|los|uit|mond|hand)", r"(?:peuters?|baby'?s?|kleintjes|kinderen) (?:\w+ ){0,3}(?:om )?op te kauwen", r"inslikken",
     r"water (?:\S+ ){0,8}(?:stekkerdoos|stopcontact|stekker)", r"(?:stekkerdoos|stopcontact) (?:\w+ ){0,4}(?:water|nat)",
     r"(?:van|uit) (?:de |het )?(?:bovenste )?(?:stelling|schap|rek|kast) (?:\w+ )?vallen",
+    # someone loitering or following children, locked in, caught in a closing door, a child running towards traffic,
+    # stairs for someone with a rollator, shocks, swelling batteries, the fire brigade
+    r"(?:hangt|hing|hangen|hingen) (?:er )?(?:\S+ ){0,3}(?:een )?(?:man|mannen|vent|kerel|jongeren|hangjongeren|figuur|type) rond",
+    r"(?:man|vent|kerel|vreemde|onbekende) (?:\S+ ){0,8}achter (?:de |die |deze |mijn |m'n )?(?:meisjes|kinderen|vrouwen|dochter|zoon|ze|haar|hem) aan", r"achtervolg\w*",
+    r"(?:zat|zaten|zit|zitten|was|waren|werd|werden|stond) (?:\S+ ){0,5}opgesloten", r"blauwe plek\w*",
+    r"(?:deur|schuifdeur|liftdeur|draaideur|hek) (?:\w+ ){0,4}dicht terwijl (?:\S+ ){0,5}(?:tussen|ertussen|erin|in de deur)",
+    r"(?:liep|rende|kroop|fietste|liepen|renden) (?:\S+ ){0,4}(?:richting|naar) (?:het spoor|de snelweg|de (?:drukke )?(?:weg|straat)|het water|de gracht|de vijver)",
+    r"(?:rollator|rolstoel|krukken|scootmobiel) (?:\w+ ){0,3}de trap (?:af|op)",
+    r"(?:kreeg|krijg|kregen|krijgt) (?:\w+ ){0,3}(?:een )?(?:stroomstoot|opdoffer|tik)(?! op de vingers)",
+    r"(?:sloeg|slaat|sloegen|slaan) (?:\w+ ){0,2}(?:stroom|aardlekschakelaar|stoppen|zekering) (?:\w+ )?(?:eruit|door)",
+    r"(?:stekker|snoer|adapter|lader|oplader) (?:\w+ ){0,4}(?:wordt|werd|is|was|blijft) (?:\w+ )?(?:heel |erg |super |gloeiend |te )?(?:warm|heet)",
+    r"opzwell\w*", r"(?:zwelt|zwol|bolt) (?:\w+ ){0,2}op", r"(?:bel|belde|bellen|gebeld) (?:\w+ ){0,2}brandweer", r"brandweer (?:\w+ ){0,2}(?:bellen|gebeld|kwam|moest|erbij)",
 )
 _SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
 
@@ -262,7 +291,7 @@ _SECURITY = _rx(
     r"afzender(?:adres)? (?:\w+ )?(?:is |was |klopt )?(?:vreemd|raar|onbekend|niet)", r"(?:e-?mail|mail|sms|bericht) ['‘\"“]van (?:de |het )?\w+['’\"”]",
     r"(?:die|dat|wat|welke) ik (?:\w+ )?niet (?:heb |had )?(?:gedaan|besteld|geleend|geplaatst)", r"(?:die|dat) ik (?:\w+ )?niet ken",
     # scams in the brand's name, remote-access tricks, a session left open, data changed behind one's back
-    r"(?:een|die|de|andere|door) (?:\w+ ){0,2}oplichter\w*", r"anydesk",
+    r"(?:een|die|de|andere|door) (?!stelletje\b)(?:\w+ ){0,2}oplichter\w*", r"anydesk",
     r"(?:was|is) (?:dit|dat|het|die|deze) nep", r"nep,? neem ik aan", r"(?:pincode|inlogcode|wachtwoord|verificatiecode) (?:\w+ ){0,2}gegeven",
     r"op (?:mijn|m'n|mn) naam (?:\w+ ){0,2}(?:besteld|geleend|afgesloten|gekocht)", r"dat ben ik niet", r"(?:geplaatst|besteld) (?:\w+ )?met (?:mijn|m'n|mn) account",
     r"terwijl ik niet (?:aan het )?in(?:loggen|logde|gelogd)", r"iemand (?:\w+ )?in (?:mijn|m'n|mn) account", r"teamviewer", r"(?:op afstand|remote) (?:\w+ ){0,3}(?:meekijken|inloggen|overnemen|toegang)",
@@ -275,8 +304,21 @@ _SECURITY = _rx(
     r"(?:inlog|login|inlogpoging)\w* (?:\S+ ){0,3}vanuit \w+", r"(?:bestelling|bestellingen) (?:\w+ ){0,2}(?:gedaan|geplaatst) (?:vanaf|via|met|op) (?:mijn|m'n|mn) account",
     r"(?:leent|bestelt|koopt|leende|bestelde|kocht) (?:\w+ ){0,2}op (?:mijn|m'n|mn) naam", r"(?:iemand|mijn ex|een ander|een vreemde) (?:\w+ ){0,3}met (?:mijn|m'n|mn) (?:pas|account|kaart)",
     r"(?:mijn |m'n |mn )?ex (?:\w+ ){0,3}(?:gebruikt|heeft|leent)\w* (?:\w+ ){0,3}(?:mijn|m'n|mn) (?:pas|account)",
+    # someone else using one's card, a caller claiming to be the brand, codes handed over on a fake page,
+    # orders the customer does not recognise, a look-alike with the brand's logo
+    r"iemand (?:anders|vreemds) (?:\w+ )?(?:mijn|m'n|mn) (?:pas\w*|account|gegevens|kaart) (?:\w+ )?(?:gebruik\w*|lenen|leent|bestellen)",
+    r"iemand anders (?:daarop|erop|op (?:mijn|m'n|haar|zijn) pas) (?:\w+ )?(?:leent|bestelt|gebruikt|koopt)",
+    r"(?:iemand|een man|een vrouw|een beller|een onbekende) die (?:\w+ ){0,3}(?:zei|zegt|beweerde|beweert) dat (?:hij|zij|ze) van (?:de |het )?(?:\w+ ){0,2}(?:was|is|kwam|komt|waren)",
+    r"(?:mijn|m'n|mn|je|uw) (?:pincode|inlogcode|wachtwoord|verificatiecode|bankgegevens) nodig (?:had|heeft|hebben|hadden)",
+    r"(?:pincode|inlogcode|wachtwoord|verificatiecode)\w* (?:\w+ ){0,2}(?:gestuurd|doorgegeven) (?:naar|aan) (?:iemand|een onbekende|die)",
+    r"(?:pincode|inlogcode|wachtwoord|inloggegevens|bankgegevens|betaalgegevens) (?:\w+ ){0,2}ingevuld (?:op|bij|via) (?:die|deze|dat|een|zo'n) (?:link|pagina|site|website|formulier)",
+    r"(?:op|via) (?:de|die|deze|dat) (?:link|linkje) (?:\w+ ){0,4}geklikt",
+    r"(?:orders?|bestelling\w*|afschrijving\w*|betaling\w*|transactie\w*|leningen|inlog\w*) (?:\S+ ){0,6}(?:die|dat|welke) ik (?:\w+ )?niet herken",
+    r"whatsapp\w* (?:\S+ ){0,12}met (?:jullie|uw) logo", r"(?:had|heeft|hebben|gebruikt\w*) (?:\w+ )?(?:jullie|uw) logo",
+    r"jullie (?:zijn|waren) (?:dat|die|dit) (?:toch )?niet", r"(?:via|met) een link (?:\w+ ){0,3}(?:betalen|inloggen|bevestigen)",
+    r"(?:telefoonnummer|e-?mailadres|wachtwoord|rekeningnummer) (?:in|van) (?:mijn|m'n|mn) account (?:\w+ ){0,2}(?:anders|gewijzigd|veranderd)",
 )
-_SECURITY_NEG = _rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten")
+_SECURITY_NEG = _rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten", r"(?:had|heb) ik (?:\w+ )?nog nooit gedaan")
 
 _INSULT = _rx(
     r"prutser\w*", r"idioot", r"idioten", r"sukkel\w*", r"trut\w*", r"klootzak\w*", r"\w*kanker\w*", r"\w*tyfus\w*", r"debiel\w*",
@@ -341,6 +383,7 @@ _THREAT = _rx(
     r"kogel door", r"(?:wil|ga|zal|gaan|zullen) (?:\w+ ){0,4}(?:doden|pijn doen|laten verdwijnen)",
     r"(?:leven|levens) (?:\w+ ){0,4}(?:beëindigen|beeindigen|uitroeien)", r"(?:ik|we) (?:kom|komen) (?:je|jullie) (?:halen|opzoeken|pakken)",
     r"(?:dan )?(?:is|wordt) het niet (?:meer )?gezellig",
+    r"(?:wacht|wachten) (?:ik|we|wij) (?:hem|haar|jou|je|jullie|die \w+) (?:\w+ ){0,2}op (?:na|buiten|bij het einde van) (?:zijn|haar|je|jouw|de|het) (?:dienst|werk|werktijd|sluitingstijd)",
 )
 _GROUPS = (
     r"(?:moslims?|joden|jood|homo\w*|lesbo\w*|vrouwen|immigranten|buitenlanders|gehandicapten|transgenders?|"
@@ -355,24 +398,28 @@ _POSITIVE = _rx(r"eindelijk", r"top", r"super", r"geweldig", r"blij", r"dank\w*"
 
 # --- repeated: thread shows an unsolved problem reported again ------------------------------------
 _REPEAT_MARK = _rx(
-    r"nog steeds", r"nog altijd", r"alweer", r"weer (?:\w+ )?(?:kapot|stuk|mis|niks|niets|niet|dicht|vervallen|zoek|hetzelfde|dezelfde|fout|leeg|open)",
+    r"nog steeds", r"nog altijd", r"alweer", r"weer (?:\w+ )?(?:kapot|stuk|mis|niks|niets|niet|dicht|vervallen|zoek|hetzelfde|dezelfde|fout|leeg|open)", r"wederom",
     r"(?:[2-9]|\d{2,}|twee|drie|vier|vijf|zes)(?:e|de|ste)? keer", r"voor de (?:\d+e|zoveelste|tweede|derde|vierde|vijfde) keer",
     r"zoveelste", r"(?:zelfde|dezelfde|hetzelfde) (?:probleem|melding|verhaal|fout|antwoord)", r"zelfde probleem",
     r"dag \d+", r"\d+ (?:dagen|weken|maanden) (?:later|verder)", r"(?:week|dagen|weken|maand) (?:voorbij|later)", r"al \d+ (?:dagen|weken|maanden)",
     r"(?:nog )?(?:steeds )?geen (?:reactie|antwoord|nieuws)", r"nog (?:niks|niets) (?:gehoord|ontvangen)", r"niks gehoord",
     r"hallo\?+", r"nog nieuws\?*", r"zouden (?:\w+ ){0,4}(?:oplossen|bellen|terugbellen|sturen|regelen)", r"beloofd", r"zoals beloofd",
-    r"helpt niet", r"werkt (?:nog steeds |nog altijd |alweer |weer )?niet", r"net als (?:gisteren|vorige week|eergisteren)", r"opnieuw",
+    r"helpt niet", r"werkt (?:nog steeds |nog altijd |alweer |weer )?niet", r"net als (?:gisteren|vorige week|eergisteren)", r"opnieuw(?! (?:\w+ ){0,2}(?:bestellen|betalen|installeren|opstarten|op te starten|proberen|aanmelden|aanvragen|inloggen)\b)(?! voor\b)",
     r"dat zei ik net", r"zei ik (?:al|toch)", r"ik heb (?:al|nu) \w+ keer", r"gedaan,? (?:zelfde|helpt)", r"\d+ werkdagen",
     r"second time", r"\d+ herinneringen", r"elke (?:week|keer)", r"volgende belofte", r"al een week", r"(?:niet|niemand) gebeld",
     r"niemand heeft", r"geen monteur", r"net als (?:gisteren|eergisteren)", r"still (?:no|not)",
     r"(?:dat )?(?:zei|zeiden|zegt|zeggen|beloofde|beloofden) (?:je|jij|jullie|u|hij|ze|zij) (?:\w+ ){0,3}(?:ook|al)", r"(?:ook|weer|alweer|nog steeds|nog altijd) (?:niemand|niks|niets)",
-    r"weer (?:de |het |een )?(?:\w+ )?verkeerd\w*", r"(?:termijn|werkdagen|dagen|weken|uur|week) (?:\w+ )?(?:zijn |is )?(?:ruim |al |allang )?(?:voorbij|verstreken|om)",
+    r"weer (?:de |het |een )?(?:\w+ )?verkeerd\w*", r"(?:termijn|werkdagen|dagen|weken|uur|week) (?:\w+ )?(?:zijn |is )?(?:ruim |al |allang )?(?:voorbij|verstreken|om(?! (?:\w+ ){0,4}te\b))",
     r"(?:tweede|derde|vierde|vijfde|\d+e) (?:\w+ ){0,2}(?:dag|keer|week|mail|melding|afspraak)",
     r"\d+ (?:dagen|weken|maanden) geleden (?:al )?(?:aangevraagd|gemeld|gevraagd|gemaild|gebeld|besteld|opgestuurd|ingestuurd)",
     r"(?:nu )?al \d+ (?:dagen|weken|maanden)", r"\d+ (?:dagen|weken|maanden) later",
     # the customer says they reported it before ("ook al gebeld", "al eerder gemeld", "al 2x doorgegeven")
     r"(?:ook al|al eerder|ook eerder|al eens) (?:\w+ )?(?:gebeld|gemaild|gemeld|gevraagd|doorgegeven|gestuurd|geklaagd|aangegeven|gechat|gezegd)",
-    r"nogmaals(?! (?:bedankt|dank|sorry|excuses|top))", r"al \d+ ?(?:x|keer)",
+    r"nogmaals(?! (?:bedankt|dank|sorry|excuses|top))", r"al \d+ ?(?:x|keer)", r"(?:ook al|al eerder|ook eerder|al eens) (?:\w+ )?(?:gedaan|geprobeerd)",
+    r"al sinds (?:vorige|afgelopen) (?:week|maand|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)",
+    r"(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|morgen|die datum|de deadline) (?:is|was) (?:al )?(?:geweest|voorbij|verstreken)",
+    r"(?:termijn|werkdagen|dagen|weken|uur|week) (?:\w+ ){0,3}(?:is|zijn) (?:inmiddels |nu |al )?(?:ruim(?:schoots)? |allang )?(?:voorbij|verstreken)",
+    r"(?:de|het) (?:tweede|derde|vierde|nieuwe|vervangende) (?:\w+ )?(?:is|was) (?:ook|weer|alweer) (?:\w+ )?(?:kwijt|kapot|stuk|beschadigd|defect|fout|verkeerd)",
     r"\d+ ?x (?:gebeld|gemaild|gemeld|gevraagd|doorgegeven|gestuurd)", r"hoe vaak (?:moet|nog|heb)",
     r"steeds (?:een )?(?:ander|hetzelfde) (?:antwoord|verhaal)", r"nou eens", r"(?:precies )?hetzelfde (?:gevraagd|gemeld|gezegd)",
     r"(?:vorige|laatste) \d+ keer", r"keer dat ik (?:het|dit) (?:meldde|meld|gemeld|vroeg|aangaf)", r"beloofd is beloofd",
@@ -389,9 +436,14 @@ _REPEAT_SELF = _rx(
     r"(?:\d+|twee|drie|vier|vijf) keer (?:mijn verhaal|gemaild|gemeld|uitgelegd)",
     r"(?:mijn|m'n) (?:\w+ )?(?:vorige|eerdere) (?:mails|berichten|meldingen)", r"(?:tweede|derde|vierde|vijfde|\d+e) keer dat ik (?:\w+ )?(?:schrijf|mail|bel|vraag|meld)",
     r"(?:\d+|twee|drie|vier|vijf) ?(?:x|keer) (?:gebeld|gemaild|gemeld|gevraagd|doorgegeven|gestuurd|beloofd|geklaagd)",
-    r"(?:na|al) (?:twee|drie|vier|vijf|\d+) (?:klachtbrieven|brieven|klachten|mails|e-?mails|meldingen|telefoontjes|tickets)",
+    r"(?:na|al|ondanks) (?:twee|drie|vier|vijf|\d+) (?:\w+ )?(?:klachtbrieven|brieven|klachten|mails|e-?mails|meldingen|telefoontjes|tickets|bezwaren|bezwaarschriften|herinneringen)",
     r"(?:reeds|al) in (?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december) (?:\w+ ){0,6}(?:laten weten|gemeld|gemaild|geschreven|aangegeven|doorgegeven|geklaagd)",
     r"(?:werd|is|was) (?:mij|ons) (?:\w+ )?toegezegd",
+    # "voor de 3e keer: ...", "hoe vaak moet ik dat nog zeggen", "ik verzoek u nogmaals"
+    r"voor de (?:\d+e|zoveelste|tweede|derde|vierde|vijfde) keer(?::| (?:een |mijn |m'n )?(?:dm|pb|mail|e-?mail|bericht|klacht|melding)\w* (?:ge|ver)stuurd| (?:gebeld|gemaild|gemeld|gevraagd|geklaagd))",
+    r"hoe vaak (?:moet|moeten) (?:ik|we|wij) (?:\w+ ){0,3}(?:nog )?(?:zeggen|melden|vragen|uitleggen|bellen|mailen|vertellen)",
+    r"moet ik (?:\w+ ){0,3}nog (?:een keer|eens|een derde keer) (?:\w+ ){0,2}(?:uitleggen|vertellen|melden|zeggen|vragen)",
+    r"(?:verzoek|vraag|verzoeken|vragen) (?:ik |wij |we )?(?:u|jullie) (?:hierbij )?(?:nogmaals|opnieuw|wederom)",
 )
 _RESOLVED = _rx(
     r"opgelost", r"gerepareerd", r"gemaakt", r"teruggezet", r"teruggestort", r"terugbetaald", r"kwijtgescholden", r"nagestuurd",
@@ -419,6 +471,7 @@ _QUOTED = re.compile(r"['‘\"“][^'’\"”]{2,40}['’\"”]")
 _STILL_BROKEN = _rx(
     r"(?:nog steeds|nog altijd|alweer|weer) (?:\w+ ){0,2}(?:niet|niks|niets|kapot|stuk|mis|dicht|fout|hetzelfde)",
     r"(?:werkt|doet) (?:het|hij|ie|dat|die) (?:\w+ )?(?:nog steeds|nog altijd|alweer|weer) niet",
+    r"(?:is|was) (?:ook|alweer|weer) (?:\w+ )?(?:kwijt|kapot|stuk|beschadigd|defect)",
 )
 _IRONY_MARK = re.compile(r"#(?:not|sarcasme|ironie)\b|[🙄🙃😒😏👏]", re.IGNORECASE)
 _COMPLAINT = _rx(
@@ -544,6 +597,8 @@ class EscalationRules:
         if strong := _first(_MEDIA_STRONG, message):
             return f"media / publicity threat: '{strong}'"
         for m in _MEDIA_ENTITY.finditer(message):
+            if m.group(0).lower() in ("tv", "televisie") and _DEVICE_BEFORE.search(message[: m.start()]):
+                continue
             window = message[max(0, m.start() - 80) : m.end() + 80]
             if cue := _first(_MEDIA_CUE, window):
                 return f"media / publicity threat: '{m.group(0)}' with '{cue}'"
@@ -623,8 +678,8 @@ class EscalationRules:
         state = state or thread_state(thread, message)
         message = _fold(message)
         unquoted = _QUOTED.sub(" ", message)  # "top dat het 'opgelost' is": a quoted claim is no happy end
-        if _HAPPY_END.search(unquoted) and not _IRONY_MARK.search(message):
-            return None
+        if _HAPPY_END.search(unquoted) and not _IRONY_MARK.search(message) and not _STILL_BROKEN.search(unquoted):
+            return None  # solved, unless the same message says it still is not ("netjes opgelost hoor ... nog steeds niks")
         if state.agent_turns == 0:
             # nobody answered yet: the customer asked again ("hallo?", "3 dagen later...") and asks once more
             if state.earlier_customer >= 2 and state.reported:

@@ -61,15 +61,28 @@ def normalise(text: str) -> str:
 RULE_COLUMNS = np.array([i for i, name in enumerate(CUE_NAMES) if name.startswith("rule_")])
 
 
-def feature_matrix(bundle: dict[str, Any], dense: np.ndarray, masked_messages: Sequence[str], *, escalation: bool = False) -> Any:
+HEADS = ("sarcasm", "sentiment", "escalation")
+
+
+def embedding_heads(bundle: dict[str, Any]) -> frozenset[str]:
+    """The heads whose input holds the sentence embeddings (artifacts from before this choice: all)."""
+    return frozenset(bundle.get("embedding_heads", HEADS))
+
+
+def feature_matrix(
+    bundle: dict[str, Any], dense: np.ndarray, masked_messages: Sequence[str], *, escalation: bool = False, embeddings: bool = True
+) -> Any:
     """The classifier input: scaled dense features next to the (weighted) char n-gram TF-IDF.
-    ``escalation``: the detector-hit columns are blanked (the escalation heads never see them)."""
+    ``escalation``: the detector-hit columns are blanked (the escalation heads never see them).
+    ``embeddings``: keep the embedding blocks of ``dense`` (else only the cue features)."""
     from scipy import sparse
 
     scaled = bundle["scaler"].transform(dense)
     scaled[:, : len(CUE_NAMES)] *= bundle.get("cue_weight", 1.0)  # less regularised than the embedding dims
     if escalation:
         scaled[:, RULE_COLUMNS] = 0.0
+    if not embeddings:
+        scaled = scaled[:, : len(CUE_NAMES)]
     tfidf = bundle["tfidf"].transform(list(masked_messages)) * bundle["tfidf_weight"]
     return sparse.hstack([sparse.csr_matrix(scaled), tfidf], format="csr")
 
@@ -112,6 +125,9 @@ class FlagClassifier:
         self.path = path
         self.embedder_name: str = bundle["embedder"]
         self.thresholds: dict[str, float] = dict(bundle["thresholds"])
+        self.uses_embeddings = bool(embedding_heads(bundle))
+        # dense = [cues | message | context | message*context]: the embedding width the scaler was fitted on
+        self.embedding_dim = (int(bundle["scaler"].n_features_in_) - len(CUE_NAMES)) // 3
 
     @classmethod
     def load(cls, path: Path, *, expected_embedder: str | Sequence[str] | None = None) -> FlagClassifier:
@@ -137,13 +153,13 @@ class FlagClassifier:
 
     def scores(self, dense: np.ndarray, masked_messages: Sequence[str]) -> list[FlagScores]:
         b = self.bundle
-        x = feature_matrix(b, dense, masked_messages)
-        x_esc = feature_matrix(b, dense, masked_messages, escalation=True)
-        sarcasm = b["sarcasm"].predict_proba(x)[:, 1]
-        sentiment = b["sentiment"].predict_proba(x)
+        with_embeddings = embedding_heads(b)
+        x_esc = feature_matrix(b, dense, masked_messages, escalation=True, embeddings="escalation" in with_embeddings)
+        sarcasm = b["sarcasm"].predict_proba(feature_matrix(b, dense, masked_messages, embeddings="sarcasm" in with_embeddings))[:, 1]
+        sentiment = b["sentiment"].predict_proba(feature_matrix(b, dense, masked_messages, embeddings="sentiment" in with_embeddings))
         classes = list(b["sentiment"].classes_)
         any_p = b["escalation_any"].predict_proba(x_esc)[:, 1]
-        n = x.shape[0]
+        n = x_esc.shape[0]
         reason_p = {r: (head.predict_proba(x_esc)[:, 1] if head is not None else np.zeros(n)) for r, head in b["reasons"].items()}
         out = []
         for i in range(n):
@@ -279,10 +295,13 @@ class FlagScorer:
     def _classify(self, text, thread, rule_reasons, state, embedder, message_vector) -> FlagScores:  # type: ignore[no-untyped-def]
         assert self.classifier is not None
         masked = self.rules.pii.mask(text)
-        ctx = context_text(thread)
-        wanted = ([masked] if message_vector is None else []) + ([ctx] if ctx else [])
-        vectors = embedder.encode(wanted) if wanted else np.zeros((0, 0), dtype=np.float32)
-        msg_vec = np.asarray(message_vector, dtype=np.float32).reshape(-1) if message_vector is not None else vectors[0]
-        ctx_vec = vectors[-1] if ctx else None
+        if not self.classifier.uses_embeddings:  # no head reads them: skip the encoding
+            msg_vec, ctx_vec = np.zeros(self.classifier.embedding_dim, dtype=np.float32), None
+        else:
+            ctx = context_text(thread)
+            wanted = ([masked] if message_vector is None else []) + ([ctx] if ctx else [])
+            vectors = embedder.encode(wanted) if wanted else np.zeros((0, 0), dtype=np.float32)
+            msg_vec = np.asarray(message_vector, dtype=np.float32).reshape(-1) if message_vector is not None else vectors[0]
+            ctx_vec = vectors[-1] if ctx else None
         dense = dense_features(cue_features(text, thread, rule_reasons, state), msg_vec, ctx_vec)[None, :]
         return self.classifier.scores(dense, [masked])[0]

@@ -158,7 +158,8 @@ _BSN_GROUPED_RE: Final = re.compile(
 # --- Phone -----------------------------------------------------------------
 _S = r"[ \-]?"  # separator inside the subscriber number
 _SEP = r"(?:[ \t]?-[ \t]?|[ \t])?"  # separator after prefix / area code
-_MOBILE_SUB = rf"(?:\d{{8}}|\d{{4}}{_S}\d{{4}}|\d{{2}}{_S}\d{{2}}{_S}\d{{2}}{_S}\d{{2}}|\d{{3}}{_S}\d{{3}}{_S}\d{{2}})"
+# subscriber groupings of a mobile number: 8 digits, 4-4, 2-2-2-2, 3-3-2, and 2-3-3 ("0612 345 678", "06 12 345 678")
+_MOBILE_SUB = rf"(?:\d{{8}}|\d{{4}}{_S}\d{{4}}|\d{{2}}{_S}\d{{2}}{_S}\d{{2}}{_S}\d{{2}}|\d{{3}}{_S}\d{{3}}{_S}\d{{2}}|\d{{2}}{_S}\d{{3}}{_S}\d{{3}})"
 _SUB7 = rf"(?:\d{{7}}|\d{{3}}{_S}\d{{4}}|\d{{3}}{_S}\d{{2}}{_S}\d{{2}}|\d{{2}}{_S}\d{{2}}{_S}\d{{3}}|\d{{4}}{_S}\d{{3}})"
 _SUB6 = rf"(?:\d{{6}}|\d{{3}}{_S}\d{{3}}|\d{{2}}{_S}\d{{2}}{_S}\d{{2}})"
 _AREA2 = r"[1-57-9]\d"

@@ -407,3 +407,153 @@ def test_solved_by_the_agent_but_still_broken_is_repeated() -> None:
 )
 def test_more_look_alikes_stay_silent(message: str) -> None:
     assert reasons(message, public=True) == set()
+
+
+# -- broader phrasings (second development round): each with look-alikes that must stay silent ----------
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("legal", "Ik heb een sommatiebrief door mijn advocaat laten opstellen, die krijgen jullie maandag"),
+        ("media", "Voor de lokale radio maak ik deze maand een reportage over de bezuinigingen op de vestigingen"),
+        ("media", "Ik heb jullie antwoord meteen doorgestuurd naar de redactie van het Dagblad"),
+        ("media", "Mijn zwager werkt bij de krant en hij vond mijn verhaal over jullie erg interessant"),
+        ("churn", "Ons gezinsabonnement is vanochtend stopgezet, het is mooi geweest"),
+        ("churn", "Mijn opzegging heb ik gisteren ingestuurd, reken maar niet meer op mij"),
+        ("churn", "Dit wordt mijn laatste maand bij jullie, daarna ben ik weg"),
+        ("churn", "Gefeliciteerd, weer een klant minder"),
+        ("churn", "Na dit gedoe ben ik klaar met jullie"),
+        ("churn", "Wij wensen per direct geen klant meer te zijn, sluit u ons account"),
+        ("churn", "Ik wil mijn lidmaatschap stoppen per 1 maart"),
+        ("churn", "Mijn volgende telefoon koop ik elders"),
+        ("churn", "Die zien jullie nooit meer terug hoor"),
+        ("churn", "Ik heb het maar gewoon bij een andere webshop besteld"),
+        ("safety", "Bij de ingang hangt elke middag een vent rond die kinderen aanspreekt"),
+        ("safety", "Er liep een man achter de meisjes aan tot bij de toiletten"),
+        ("safety", "Mijn vader zat een uur opgesloten in het gebouw na sluitingstijd"),
+        ("safety", "De draaideur ging dicht terwijl mijn zoontje er nog tussen stond"),
+        ("safety", "Mijn kleuter rende door de open poort richting de drukke weg"),
+        ("safety", "Zonder lift moest mijn oma met haar rolstoel de trap af"),
+        ("safety", "Toen ik de stekker erin deed sloeg de stroom eruit en kreeg ik een flinke tik"),
+        ("safety", "De oplader van de laptop wordt gloeiend heet"),
+        ("safety", "De accu van de fiets begint op te zwellen, moet ik de brandweer bellen?"),
+        ("security", "Kan iemand anders mijn pas zomaar gebruiken zonder dat ik het weet?"),
+        ("security", "Iemand belde en zei dat hij van de klantenservice was en mijn pincode nodig had"),
+        ("security", "Ik heb mijn inloggegevens ingevuld op die pagina uit de sms, wat nu?"),
+        ("security", "Stom, ik heb op de link geklikt in die mail over mijn pakket"),
+        ("security", "Er staan twee bestellingen in mijn overzicht die ik niet herken"),
+        ("security", "Ik kreeg een whatsappbericht van een onbekend nummer met jullie logo"),
+        ("security", "Ze vragen om via een link met je bankpas te betalen. Jullie zijn dat niet toch?"),
+        ("security", "Het telefoonnummer in mijn account is ineens gewijzigd"),
+        ("heated", "Als die kassamedewerker nog eens zo doet wacht ik hem op na zijn dienst"),
+        ("repeated", "Hoe vaak moet ik het nog melden? Die afschrijving klopt niet"),
+        ("repeated", "Voor de derde keer een mail gestuurd over mijn retour, geen reactie"),
+        ("repeated", "Ondanks twee eerdere klachten is de boete er nog"),
+        ("repeated", "Ik verzoek u nogmaals de factuur te crediteren"),
+        ("repeated", "Moet ik het soms nog een keer uitleggen?"),
+    ],
+)
+def test_second_round_phrasings_are_found(reason: str, message: str) -> None:
+    hits = {h.reason: h.explanation for h in RULES.detect(message)}
+    assert reason in hits
+    assert hits[reason] and len(hits[reason]) > 10
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ik laat mijn scriptie nakijken voordat ik hem laat opstellen in de bibliotheekcatalogus",
+        "Luisteren jullie ook naar de radio in de studiezaal? Gezellig",
+        "Ik heb de bevestigingsmail doorgestuurd naar mijn man",
+        "Mijn buurvrouw werkt bij de gemeente en vond de lezing interessant",
+        "Mijn nieuwe televisie doet het prima, we vinden het beeld heel mooi",
+        "Wij hebben een televisie gekocht en vinden de afstandsbediening lastig, wie komt helpen?",
+        "Ik heb een jaarabonnement en wil stoppen omdat ik naar het buitenland verhuis",
+        "Hoe lang is de opzegtermijn van het Plus-abonnement?",
+        "Dit is mijn laatste week vakantie, dan lever ik de boeken in",
+        "Is er nog een klant die dit boek wil lenen?",
+        "Ik ben klaar met het boek, kan ik het ergens inleveren?",
+        "Ik sluit mijn browser en probeer het morgen opnieuw",
+        "Ik wil de nieuwsbrief stoppen per volgende maand",
+        "Waar vind ik elders in de winkel de opladers?",
+        "Zien jullie mij morgen bij de voorleesochtend?",
+        "Kan ik iets dat ik bij een andere winkel heb gekocht hier laten repareren?",
+        "Hangt er ook een rooster bij de ingang?",
+        "Mijn kinderen lopen altijd achter de leesjuf aan, zo leuk",
+        "Het boek over de opgesloten prinses is geweldig",
+        "De deur van de leeszaal ging dicht toen ik wegging",
+        "Wij liepen na de lezing richting het station",
+        "Is de trap op naar de tweede verdieping ook met de lift te doen?",
+        "Ik kreeg een tik op de vingers van de bibliothecaris omdat ik te hard praatte",
+        "Mijn thee wordt koud als ik te lang lees",
+        "Hoe lang moet de accu opladen voor de eerste keer?",
+        "Heeft de bieb boeken over de brandweer voor mijn zoon?",
+        "Kan mijn man mijn pas gebruiken als ik een machtiging geef?",
+        "Mijn oma zei dat zij van de leesclub was",
+        "Ik heb mijn gegevens ingevuld en de bestelling is gelukt",
+        "Op de website staat een link naar de openingstijden",
+        "Ik herken het boek niet meer, is het een nieuwe druk?",
+        "Hoeveel kost een tas met jullie logo?",
+        "Mijn telefoonnummer is veranderd, waar pas ik dat aan in mijn account?",
+        "Ik wacht je op bij de ingang om half drie",
+        "Hoe vaak mag ik een boek verlengen?",
+        "Voor de derde keer dit jaar naar de kinderboekenweek, zo leuk!",
+        "Ik heb twee eerdere boeken van deze schrijver gelezen",
+        "Ik moet nog een keer langskomen om mijn pas op te halen",
+        "Dat had ik nog nooit gedaan, een e-book lenen, maar het ging prima",
+    ],
+)
+def test_second_round_look_alikes_stay_silent(message: str) -> None:
+    assert reasons(message) == set()
+
+
+@pytest.mark.parametrize(
+    ("thread", "repeated", "not_repeated"),
+    [
+        pytest.param(  # the same failure after the agent solved it
+            [("customer", "Mijn pakket is al 2x zoekgeraakt"), ("agent", "Hoi! Ik heb een nieuw exemplaar verstuurd. ^AB")],
+            "En het nieuwe is ook weer kwijt", "Ontvangen, dank je!", id="replacement-lost-again",
+        ),
+        pytest.param(  # an ironic "solved" while nothing works
+            [("customer", "Mijn e-books laden niet meer"), ("agent", "Hoi! Ik heb het doorgezet naar de leverancier. ^AB")],
+            "mooi opgelost hoor, ik kan nog steeds niks openen", "Opgelost, alles laadt weer. Dank!", id="ironic-solved",
+        ),
+        pytest.param(  # a date the agent promised has passed
+            [("customer", "Mijn terugbetaling is nog niet binnen"), ("agent", "Hoi! Uiterlijk dinsdag staat het op je rekening. ^AB")],
+            "dinsdag is geweest en er staat nog niks", "dinsdag is het gelukt, dank", id="promised-date-passed",
+        ),
+        pytest.param(  # a tip that was already tried
+            [
+                ("customer", "de app blijft hangen bij het openen"),
+                ("agent", "Hoi! Kun je de app een keer verwijderen en opnieuw installeren? ^AB"),
+                ("customer", "dat heb ik al eerder geprobeerd"),
+            ],
+            "en hij hangt nu weer bij het startscherm", None, id="tip-already-tried",
+        ),
+    ],
+)
+def test_threads_that_show_the_problem_is_back(thread: list, repeated: str, not_repeated: str | None) -> None:  # type: ignore[type-arg]
+    assert "repeated" in reasons(repeated, thread=thread)
+    if not_repeated is not None:
+        assert "repeated" not in reasons(not_repeated, thread=thread)
+
+
+@pytest.mark.parametrize(
+    ("thread", "message"),
+    [
+        ([("customer", "ik kreeg de verkeerde maat schoenen"), ("agent", "Hoi! Stuur ze gratis terug en bestel de juiste opnieuw. ^AB")],
+         "dus ik mag zelf opnieuw bestellen en betalen, prachtig"),
+        ([("customer", "mijn retour staat al 5 dagen op ontvangen"), ("agent", "Hoi! Retouren verwerken we binnen 14 dagen. ^AB")],
+         "14 dagen om een doos open te maken?"),
+    ],
+)
+def test_redoing_a_step_or_a_stated_term_is_not_repeated(thread: list, message: str) -> None:  # type: ignore[type-arg]
+    assert "repeated" not in reasons(message, thread=thread)
+
+
+def test_a_bought_television_is_no_media_threat_but_the_programme_is() -> None:
+    assert "media" not in reasons("Ik heb een televisie gekocht en iemand gebeld voor de installatie")
+    assert "media" in reasons("Ik heb het programma op tv gebeld, die komen kijken")
+
+
+def test_a_bunch_of_crooks_is_heated_not_security() -> None:
+    assert reasons("Jullie zijn een stelletje oplichters") == {"heated"}

@@ -138,3 +138,52 @@ def test_calibration_messages_choose_the_any_gate_and_train_like_traffic(embedde
     assert {k: v for k, v in chosen["thresholds"].items() if k != "any"} == {k: v for k, v in base["thresholds"].items() if k != "any"}
     _, too_few = fit(marked, dataclasses.replace(hyper, min_calibration=46))
     assert too_few["any_gate_chosen_on"]["sample"] == "traffic" and too_few["thresholds"] == base["thresholds"]
+
+
+class _CountingEmbedder:
+    """Wraps the real embedder and counts the texts it encodes."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.name, self.encoded = inner, inner.name, 0
+
+    def encode(self, texts, **kwargs):  # type: ignore[no-untyped-def]
+        self.encoded += len(texts)
+        return self.inner.encode(texts, **kwargs)
+
+
+def _fitted(embedder, heads: tuple[str, ...]) -> FlagClassifier:  # type: ignore[no-untyped-def]
+    from retrieval.kb_loader import load_brand
+    from training.classifiers import fit, prepare, rules_for
+
+    kb = load_brand(REPO_ROOT / "knowledge_base", "bieb")
+    items = [m for m in kb.labelled if m.split == "train"][:80]
+    bundle, _ = fit(prepare(items, kb, rules_for(kb), embedder, progress=False), Hyper(folds=3, tune=False, embedding_heads=heads))
+    bundle["embedder"] = embedder.name
+    return FlagClassifier(bundle, version="test")
+
+
+def test_heads_without_embeddings_are_scored_without_encoding(embedder) -> None:  # type: ignore[no-untyped-def]
+    text_only = _fitted(embedder, ())
+    assert not text_only.uses_embeddings and text_only.embedding_dim == 384
+    counting = _CountingEmbedder(embedder)
+    result = FlagScorer(EscalationRules(PiiDetector()), text_only).score("Goed bezig jongens!", COMPLAINT_THREAD, public=True, embedder=counting)
+    assert counting.encoded == 0 and result.sarcasm is not None and result.sentiment is not None
+    # a head that reads the embeddings: the message and the thread are encoded
+    with_sarcasm = _fitted(embedder, ("sarcasm",))
+    FlagScorer(EscalationRules(PiiDetector()), with_sarcasm).score("Goed bezig jongens!", COMPLAINT_THREAD, public=True, embedder=counting)
+    assert counting.encoded == 2
+    assert with_sarcasm.bundle["sarcasm"].base.coef_.shape[1] > text_only.bundle["sarcasm"].base.coef_.shape[1] + 3 * 384 - 1
+
+
+def test_an_artifact_without_the_choice_reads_embeddings_in_every_head() -> None:
+    from models.flag_classifier import HEADS, embedding_heads
+
+    assert embedding_heads({}) == frozenset(HEADS)
+    assert embedding_heads({"embedding_heads": ()}) == frozenset()
+
+
+def test_unknown_heads_are_refused(embedder) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown heads"):
+        _fitted(embedder, ("sarcasm", "irony"))
