@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +116,10 @@ class GenerationService:
         n: int,
         length_limit: int | None = None,
         prefix: str | None = None,
-        concept: str | None = None,
+        concept: str | Callable[[], str | None] | None = None,
     ) -> list[Draft]:
-        """``concept``: the first retrieval draft (without prefix), for an artifact trained to adapt it."""
+        """``concept``: the first retrieval draft (without prefix), for an artifact trained to adapt it; a
+        callable is only called when the served artifact takes one (it may cost a second retrieval draft)."""
         generator = self.for_brand(brand)
         if generator is None or n < 1:
             return []
@@ -131,7 +132,7 @@ class GenerationService:
             channel=channel,
             agent=profile.agent(agent),
             length_limit=length_limit,
-            concept=(concept or "") if generator.concept else None,
+            concept=((concept() if callable(concept) else concept) or "") if generator.concept else None,
         )
         cap = int(getattr(self.settings, "generator_max_new_tokens", 200))
         threads = int(getattr(self.settings, "generator_threads", 0)) or os.cpu_count() or 1

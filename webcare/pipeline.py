@@ -185,11 +185,14 @@ class SuggestionPipeline:
             drafts = self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, prefix=prefix)
             generated: list[Draft] = []
             if generate:
-                plain = drafts if prefix is None else self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, n=1)
+                def concept() -> str | None:  # the first retrieval draft without the prefix; only a concept artifact asks
+                    plain = drafts if prefix is None else self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, n=1)
+                    return plain[0].text if plain else None
+
                 generated = self.generator.drafts(
                     runtime.brand, profile, hits=hits, thread=request.thread, message=request.message,
                     channel=str(request.channel), agent=request.agent, n=self.settings.n_drafts, length_limit=limit,
-                    prefix=prefix, concept=plain[0].text if plain else None,
+                    prefix=prefix, concept=concept,
                 )
             drafts = generated + drafts  # generator drafts first, the retrieval drafts stay as fallback
             drafts = self.handover.apply(

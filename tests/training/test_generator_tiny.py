@@ -163,6 +163,11 @@ def test_concept_artifact_gets_the_retrieval_draft_in_its_prompt(tiny, bieb_kb, 
     assert "Concept-antwoord: Hoi! Verlengen kan in de app. ^AB" in seen[-1]
     service.drafts("bieb", bieb_kb.profile, **kwargs)  # no draft at hand: the format stays, marked empty
     assert "Concept-antwoord: (geen)" in seen[-1]
-    generator.concept = False  # an artifact trained without it never sees one
+    asked: list[bool] = []
+    service.drafts("bieb", bieb_kb.profile, **kwargs, concept=lambda: asked.append(True) or "Hoi! Lazy. ^AB")
+    assert "Concept-antwoord: Hoi! Lazy. ^AB" in seen[-1] and asked == [True]
+    generator.concept = False  # an artifact trained without it never sees one, nor computes it
     service.drafts("bieb", bieb_kb.profile, **kwargs, concept="Hoi! Verlengen kan in de app. ^AB")
     assert "Concept-antwoord" not in seen[-1]
+    service.drafts("bieb", bieb_kb.profile, **kwargs, concept=lambda: asked.append(True) or "Hoi! Lazy. ^AB")
+    assert "Concept-antwoord" not in seen[-1] and asked == [True]
