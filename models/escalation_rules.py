@@ -210,7 +210,9 @@ _SAFETY = _rx(
     r"gestruikeld", r"uitgegleden", r"bijna (?:\w+ )?(?:gevallen|vallen|van de trap)",
     r"(?:van|uit|over|tegen|op) (?:de |het |een )?(?:\w+ )?(?:trap|trede|leuning|stoel|ladder|rek|kast|stoep|drempel|tegel|grond|vloer|roltrap)\w* (?:\w+ )?gevallen",
     r"(?:in|aan) (?:haar|zijn|mijn|z'n|m'n|mn|de) (?:hand|vinger|voet|been|arm|hoofd|knie)\w* (?:\w+ )?(?:gesneden|gebrand|geknipt|bezeerd)", r"(?:snij|schaaf|brand|bijt)wond\w*",
-    r"buil", r"hersenschudding", r"(?:heeft|hebben|ben|is|zijn) (?:\w+ ){0,2}(?:gebrand|verbrand|gesneden|bezeerd|geraakt)", r"verbrand\w*",
+    r"buil", r"hersenschudding", r"(?:heeft|hebben|ben|is|zijn) (?:\w+ ){0,2}(?:gebrand|verbrand|gesneden|bezeerd)",
+    # "is geraakt" (hit), not "zoek is geraakt" / "is kwijt geraakt" / "in paniek geraakt" (became)
+    r"(?<!zoek )(?<!kwijt )(?:heeft|hebben|ben|is|zijn) (?:(?!zoek|kwijt|verloren|beschadigd|gewend|verslaafd|in\b|op\b)\w+ ){0,2}geraakt", r"verbrand\w*",
     r"(?:hangt|hing|hangen) (?:\S+ ){0,3}(?:half )?los",
     r"(?:leuning|trapleuning|tegel|plafondplaat|lamp|stellingkast|boekenkast|kast|rek|trede) (?:\S+ ){0,2}(?:zit|zat|is|hangt|hing|ligt|lag) (?:\S+ )?los", r"(?:valt|viel|vallen|kwam) (?:\w+ )?(?:zo )?naar beneden", r"(?:sist|sissen|siste)",
     r"vervorm\w*", r"kapot(?:te)? (?:glas|fles|ruit)", r"glas(?:scherven)?", r"(?:kreeg|krijg|kregen|krijgt) (?:\w+ )?(?:een )?(?:stroom|elektrische )?schok",

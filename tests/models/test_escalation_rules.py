@@ -500,6 +500,9 @@ def test_second_round_phrasings_are_found(reason: str, message: str) -> None:
         "Ik heb twee eerdere boeken van deze schrijver gelezen",
         "Ik moet nog een keer langskomen om mijn pas op te halen",
         "Dat had ik nog nooit gedaan, een e-book lenen, maar het ging prima",
+        "Hoe lang duurt een onderzoek als mijn pakket zoek is geraakt bij de bezorger?",
+        "Mijn pas is kwijt geraakt tijdens de verhuizing",
+        "Mijn zoon is verslaafd geraakt aan die stripreeks",
     ],
 )
 def test_second_round_look_alikes_stay_silent(message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.escalation_rules import EscalationRules
-from models.flag_classifier import MODEL_FILE, FlagClassifier, FlagScorer
+from models.flag_classifier import MODEL_FILE, FlagClassifier, FlagScorer, feature_matrix
 from models.pii import PiiDetector
 from training.classifiers import Hyper, train_classifiers
 from webcare.artifacts import latest, read_info
@@ -187,3 +187,33 @@ def test_unknown_heads_are_refused(embedder) -> None:  # type: ignore[no-untyped
 
     with pytest.raises(ValueError, match="unknown heads"):
         _fitted(embedder, ("sarcasm", "irony"))
+
+
+def test_ordinary_questions_train_only_the_sarcasm_head(embedder) -> None:  # type: ignore[no-untyped-def]
+    """Plain questions (past answers no detector fires on) are sarcasm negatives; escalation heads never see them."""
+    import numpy as np
+
+    from retrieval.kb_loader import load_brand
+    from retrieval.splits import split_past_answers
+    from training.classifiers import fit, prepare, rules_for, subset
+
+    kb = load_brand(REPO_ROOT / "knowledge_base", "bieb")
+    rules = rules_for(kb)
+    train = prepare([m for m in kb.labelled if m.split == "train"][:80], kb, rules, embedder, progress=False)
+    ordinary = prepare(split_past_answers(kb.past_answers)[0][:40], kb, rules, embedder, progress=False)  # type: ignore[arg-type]
+    plain = [i for i, found in enumerate(ordinary.rule_reasons) if not found]
+    negatives = subset(ordinary, plain)
+    assert [m.message for m in negatives.items] == [ordinary.items[i].message for i in plain]
+    assert np.array_equal(negatives.dense, ordinary.dense[plain])
+    hyper = Hyper(folds=3, tune=False, ordinary_alarm_rate=None)
+    without, _ = fit(train, hyper)
+    with_negatives, chosen = fit(train, hyper, negatives=negatives)
+    assert chosen["ordinary_negatives"] == len(plain) > 20
+    assert not np.allclose(with_negatives["sarcasm"].base.coef_, without["sarcasm"].base.coef_)
+    assert np.allclose(with_negatives["escalation_any"].coef_, without["escalation_any"].coef_)
+    for reason, head in without["reasons"].items():
+        if head is not None:
+            assert np.allclose(with_negatives["reasons"][reason].coef_, head.coef_)
+    # the plain questions themselves look less sarcastic to the head that saw them
+    x_plain = feature_matrix(without, negatives.dense, negatives.masked, embeddings=False)
+    assert with_negatives["sarcasm"].predict_proba(x_plain)[:, 1].mean() < without["sarcasm"].predict_proba(x_plain)[:, 1].mean()
