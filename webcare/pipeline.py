@@ -185,8 +185,9 @@ class SuggestionPipeline:
             drafts = self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, prefix=prefix)
             generated: list[Draft] = []
             if generate:
-                def concept() -> str | None:  # the first retrieval draft without the prefix; only a concept artifact asks
-                    plain = drafts if prefix is None else self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, n=1)
+                # the first retrieval draft without the prefix; computed only when a concept artifact asks
+                def concept(retrieval: list[Draft] = drafts) -> str | None:
+                    plain = retrieval if prefix is None else self.drafter.draft(hits, profile, agent=request.agent, length_limit=limit, n=1)
                     return plain[0].text if plain else None
 
                 generated = self.generator.drafts(

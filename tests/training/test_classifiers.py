@@ -166,7 +166,8 @@ def test_heads_without_embeddings_are_scored_without_encoding(embedder) -> None:
     text_only = _fitted(embedder, ())
     assert not text_only.uses_embeddings and text_only.embedding_dim == 384
     counting = _CountingEmbedder(embedder)
-    result = FlagScorer(EscalationRules(PiiDetector()), text_only).score("Goed bezig jongens!", COMPLAINT_THREAD, public=True, embedder=counting)
+    scorer = FlagScorer(EscalationRules(PiiDetector()), text_only)
+    result = scorer.score("Goed bezig jongens!", COMPLAINT_THREAD, public=True, embedder=counting)
     assert counting.encoded == 0 and result.sarcasm is not None and result.sentiment is not None
     # a head that reads the embeddings: the message and the thread are encoded
     with_sarcasm = _fitted(embedder, ("sarcasm",))
