@@ -151,7 +151,7 @@ def _report_serving(brand: str, path: Path, settings: Settings, seconds: float) 
 def train_classifiers_cmd(
     brand: str = typer.Option(..., help="Brand id, e.g. bieb."),
     tune: bool = typer.Option(
-        True, "--tune/--no-tune", help="Choose C of the sarcasm and sentiment heads by cross-validation on the train split (~4 s more)."
+        True, "--tune/--no-tune", help="Choose C of the sarcasm and sentiment heads by cross-validation on the train split (~25 s more on 2 cores)."
     ),
 ) -> None:
     """Train the brand's sarcasm / sentiment / escalation classifiers on its own labelled train split;

@@ -144,7 +144,7 @@ class _CountingEmbedder:
     """Wraps the real embedder and counts the texts it encodes."""
 
     def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
-        self.inner, self.name, self.encoded = inner, inner.name, 0
+        self.inner, self.name, self.encoded, self.dimension = inner, inner.name, 0, inner.dimension
 
     def encode(self, texts, **kwargs):  # type: ignore[no-untyped-def]
         self.encoded += len(texts)
@@ -218,3 +218,31 @@ def test_ordinary_questions_train_only_the_sarcasm_head(embedder) -> None:  # ty
     # the plain questions themselves look less sarcastic to the head that saw them
     x_plain = feature_matrix(without, negatives.dense, negatives.masked, embeddings=False)
     assert with_negatives["sarcasm"].predict_proba(x_plain)[:, 1].mean() < without["sarcasm"].predict_proba(x_plain)[:, 1].mean()
+
+
+def test_the_grid_search_chooses_the_same_c_in_parallel() -> None:
+    import numpy as np
+
+    from training.classifiers import _choose_c
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 6))
+    y = x[:, 0] + 0.8 * rng.normal(size=120) > 0
+    grid = (0.001, 0.03, 1.0)
+    assert _choose_c(x, y, grid, 3, "f1", jobs=2) == _choose_c(x, y, grid, 3, "f1", jobs=1)
+
+
+def test_prepare_without_embeddings_encodes_nothing_and_keeps_the_cue_features(embedder) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from retrieval.kb_loader import load_brand
+    from training.classifiers import prepare, rules_for
+
+    kb = load_brand(REPO_ROOT / "knowledge_base", "bieb")
+    items = kb.labelled[:12]
+    counting = _CountingEmbedder(embedder)
+    without = prepare(items, kb, rules_for(kb), counting, progress=False, embeddings=False)
+    assert counting.encoded == 0
+    with_vectors = prepare(items, kb, rules_for(kb), embedder, progress=False)
+    assert without.dense.shape == with_vectors.dense.shape and without.rule_reasons == with_vectors.rule_reasons
+    assert np.count_nonzero(without.dense) < np.count_nonzero(with_vectors.dense)
