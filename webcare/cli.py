@@ -269,7 +269,7 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(help="The id shown by 'web
 
 @app.command()
 def demo(
-    train: Annotated[bool, typer.Option("--train/--no-train", help="Train the flag classifiers when a brand has none (about 1.5 min each on 2 cores).")] = True,
+    train: Annotated[bool, typer.Option("--train/--no-train", help="Train the flag classifiers when a brand has none (about 1 min each on 2 cores).")] = True,
 ) -> None:
     """Build the demo brands' indexes, train their flag classifiers if needed, and show real suggestions."""
     from webcare.artifacts import latest
