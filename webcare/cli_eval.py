@@ -16,8 +16,13 @@ def register(app: typer.Typer) -> None:
 
 def eval_command(
     brand: Annotated[str, typer.Option(help="The brand to evaluate, e.g. bieb.")],
-    output: Annotated[Path, typer.Option(help="Where to write the metrics (JSON).")] = Path("metrics.json"),
-    report: Annotated[Path | None, typer.Option(help="Where to write the HTML report (one self-contained file).")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write the metrics (JSON); default: var/eval/BRAND/metrics.json (under WEBCARE_DATA_DIR).")
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the HTML report (one self-contained file); default: report.html next to the metrics."),
+    ] = None,
     set_file: Annotated[
         Path | None, typer.Option("--set", help="Your own JSONL set (format: eval/README.md); default: the brand's held-out splits.")
     ] = None,
@@ -60,12 +65,14 @@ def eval_command(
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     metrics = run.metrics
+    output = output or settings.data_dir / "eval" / brand / "metrics.json"
+    report = report or output.with_name("report.html")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(metrics, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     typer.echo(f"wrote {output}")
-    if report is not None:
-        write_report(metrics, run.timings, report)
-        typer.echo(f"wrote {report}")
+    report.parent.mkdir(parents=True, exist_ok=True)
+    write_report(metrics, run.timings, report)
+    typer.echo(f"wrote {report} (open it in a browser)")
     if save_bar is None:
         save_bar = set_file is None and limit is None
     if save_bar:
@@ -81,6 +88,8 @@ def eval_command(
             f"drafts    chrF++ {_f(gen['chrf'], 1)}  BLEU {_f(gen['bleu'], 1)}  cosine {_f(gen['embedding_cosine'])}  "
             f"Dutch {_f(gen['dutch_rate'])}  grounded {_f(gen['grounded_rate'])}  tone violations {_f(gen['tone_violation_rate'])}"
         )
+    for line in _flag_lines(metrics.get("flags") or {}):
+        typer.echo(line)
     if auto["threshold"] is None:
         typer.echo(f"auto-answer: no bar reaches precision {auto['target_precision']} on >= {auto['min_answered']} answers")
     else:
@@ -89,6 +98,21 @@ def eval_command(
         )
     total = metrics["latency_ms"].get("total", {})
     typer.echo(f"latency total p50 {_f(total.get('p50'), 0)} ms  p95 {_f(total.get('p95'), 0)} ms")
+
+
+def _flag_lines(flags: dict) -> list[str]:  # type: ignore[type-arg]
+    """One summary line per flag that has labels in the set (precision / recall / F1; sentiment macro-F1)."""
+    lines = []
+    for name in ("sarcasm", "escalation"):
+        m = flags.get(name) or {}
+        if m.get("available") and m.get("support"):
+            lines.append(
+                f"{name:<11}precision {_f(m.get('precision'))}  recall {_f(m.get('recall'))}  F1 {_f(m.get('f1'))}  (n={m['n']}, {m['support']} positive)"
+            )
+    sentiment = flags.get("sentiment") or {}
+    if sentiment.get("available"):
+        lines.append(f"sentiment  macro-F1 {_f(sentiment.get('macro_f1'))}  (n={sentiment['n']})")
+    return lines
 
 
 def _f(value: float | None, digits: int = 3) -> str:

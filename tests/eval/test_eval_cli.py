@@ -47,7 +47,7 @@ def test_eval_command_end_to_end(loaded: Services, settings: Settings, tmp_path:
     assert html.startswith("<!doctype html>") and html.count("data:image/png;base64,") >= 3 and "Worst cases" in html
     assert json.loads(bar_path(settings, "bieb").read_text())["target_precision"] == 0.95
     bar_path(settings, "bieb").unlink()
-    assert "auto-answer" in result.output and "retrieval hybrid" in result.output
+    assert "auto-answer" in result.output and "retrieval hybrid" in result.output and "escalation precision" in result.output
 
 
 def test_unknown_brand_is_a_clear_error(tmp_path: Path) -> None:
@@ -154,9 +154,10 @@ def test_no_generator_measures_retrieval_drafts_only(settings: Settings, tmp_pat
     version = new_version()  # an artifact without weights: loading it would fail, so it must not be loaded
     with ArtifactWriter(data / "artifacts", ArtifactInfo(kind="generator", brand="bieb", version=version, created_at=version, data_hash="0" * 16)):
         pass
-    out = tmp_path / "m.json"
-    result = CliRunner().invoke(app, ["eval", "--brand", "bieb", "--limit", "3", "--no-generator", "--output", str(out)])
+    result = CliRunner().invoke(app, ["eval", "--brand", "bieb", "--limit", "3", "--no-generator"])
     assert result.exit_code == 0, result.output
+    out = data / "eval" / "bieb" / "metrics.json"  # the default place, with its report next to it
+    assert (data / "eval" / "bieb" / "report.html").is_file()
     generation = json.loads(out.read_text())["generation"]
     assert generation["generator"] is None and "not measured" in generation["generator_note"] and version in generation["generator_note"]
     assert generation["retrieval_baseline"]["n"] == 3
