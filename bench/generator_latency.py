@@ -1,13 +1,14 @@
 """Time to draft one reply of 60 tokens with a generator artifact, on the prompts the pipeline builds.
 
     .venv/bin/python bench/generator_latency.py [ARTIFACT_DIR] [--brand bieb] [--runs 8] [--threads 2]
-        [--variants float32,bfloat16,bfloat16+lookup,int8,int8-dynamic] [--drafts 3] [--short-prompts]
+        [--variants float32,bfloat16,bfloat16+lookup,int8,int8-dynamic] [--drafts 3] [--short-prompts] [--cache dynamic]
 
 Prompts are the brand's held-out customer messages in the pipeline's own prompt format: the brand's
 tone, the passages retrieval finds, the concept draft when the artifact was trained with one, the
 thread and the message (~400-800 tokens). ``--short-prompts``
 uses only a one-line system prompt and the message, which leaves out most of the prefill cost.
-Every reply is forced to exactly 60 new tokens (min = max), greedy, KV cache on, torch.inference_mode,
+Every reply is forced to exactly 60 new tokens (min = max), greedy, KV cache on (the served
+models/kv_cache.py GrowingCache; ``--cache dynamic``: transformers' DynamicCache), torch.inference_mode,
 with the served repetition penalty. Then, unless ``--drafts 0``, the served call itself
 (``ReplyGenerator.generate``: n drafts decoded as one batch after one prefill, the artifact's decoding,
 stops on) with at most ``--tokens`` new tokens. Prints prefill and total p50/p95 seconds per variant, how many
@@ -34,7 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from bench._util import percentile  # noqa: E402
+from transformers import DynamicCache  # noqa: E402
+
 from models.generator import REPETITION_PENALTY, ReplyGenerator  # noqa: E402
+from models.kv_cache import GrowingCache  # noqa: E402
 from retrieval.splits import split_past_answers  # noqa: E402
 from webcare.artifacts import latest, read_info  # noqa: E402
 from webcare.prompting import build_messages, select_passages  # noqa: E402
@@ -62,6 +66,7 @@ def main() -> None:
     parser.add_argument("--variants", default="float32,bfloat16,int8", help=f"Comma-separated, of {', '.join(VARIANTS)}.")
     parser.add_argument("--drafts", type=int, default=3, help="Also time the served call with this many drafts (0: skip).")
     parser.add_argument("--short-prompts", action="store_true", help="One-line system prompt + message instead of the pipeline's prompt.")
+    parser.add_argument("--cache", choices=("growing", "dynamic"), default="growing", help="KV cache of the one-reply timing (served: growing).")
     args = parser.parse_args()
     unknown = [v for v in args.variants.split(",") if v not in VARIANTS]
     if unknown:
@@ -108,8 +113,10 @@ def main() -> None:
                 generator.model(ids)
                 prefills.append(time.perf_counter() - start)
                 start = time.perf_counter()
+                cache = DynamicCache(config=generator.model.config) if args.cache == "dynamic" else GrowingCache(config=generator.model.config)
                 out = generator.model.generate(
                     ids, attention_mask=torch.ones_like(ids), do_sample=False, use_cache=True, repetition_penalty=REPETITION_PENALTY,
+                    past_key_values=cache,
                     min_new_tokens=args.tokens, max_new_tokens=args.tokens, pad_token_id=generator.tokenizer.pad_token_id, **extra,
                 )
                 totals.append(time.perf_counter() - start)

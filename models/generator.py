@@ -334,11 +334,13 @@ class ReplyGenerator:
 
     def _prefill(self, prompt: Sequence[int], n: int) -> Any:
         """The KV cache of the prompt minus its last token, computed once and repeated for the ``n`` rows
-        (``generate`` would otherwise run the prefill, the costliest part of a short reply, n times)."""
+        (``generate`` would otherwise run the prefill, the costliest part of a short reply, n times).
+        A :class:`~models.kv_cache.GrowingCache`: decoding steps write into preallocated room."""
         import torch
-        from transformers import DynamicCache
 
-        cache = DynamicCache(config=self.model.config)
+        from models.kv_cache import GrowingCache
+
+        cache = GrowingCache(config=self.model.config)
         if len(prompt) > 1:
             self.model(torch.tensor([list(prompt[:-1])], dtype=torch.long), past_key_values=cache, use_cache=True)
             if n > 1:
