@@ -14,8 +14,9 @@ Reasons (see retrieval.kb_schema.ESCALATION_REASONS):
 * ``safety``   injury, danger, fire, broken facilities that hurt people
 * ``security`` hacked account, phishing, fraud, a data leak
 * ``repeated`` the thread shows the same problem reported before and not solved
-* ``heated``   insults and abusive slang (also spelled "k*t", "kkr", "k4nker"), cursing over a complaint,
-               shouting in capitals, piles of exclamation marks
+* ``heated``   threats of violence, abuse aimed at a group of people and group slurs (models/abuse_rules.py),
+               insults and abusive slang (also spelled "k*t", "kkr", "k4nker"), cursing over a complaint,
+               shouting in capitals, piles of exclamation marks; not when quoted or reported to reject it
 
 The module has no heavy dependencies (no models): the PII detector is passed in.
 """
@@ -26,6 +27,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from models.abuse_rules import counter_speech, group_abuse, harmless_flikker, negated_before
 from models.pii import PiiDetector
 
 __all__ = ["EscalationRules", "RuleHit", "thread_state", "ThreadState", "tokens"]
@@ -382,7 +384,7 @@ _THREAT = _rx(
     r"(?:af te slachten|dood te (?:schieten|slaan|maken)|de keel (?:door)?(?:te )?(?:snijden|doorgesneden))",
     r"laten (?:lijden|boeten|creperen)", r"(?:moeten|moet|zouden) (?:\w+ ){0,3}(?:dood|afgemaakt|uitgeroeid|opgehangen|vergast)",
     r"(?:allemaal|gewoon) dood (?:zijn|gaan|moeten)", r"ik weet waar (?:je|jij|jullie|u) (?:woont|wonen|werkt|werken)",
-    r"kogel door", r"(?:wil|ga|zal|gaan|zullen) (?:\w+ ){0,4}(?:doden|pijn doen|laten verdwijnen)",
+    r"kogel door", r"(?:keel|kelen) (?:\w+ ){0,4}(?:doorsnijden|door te snijden)", r"(?:wil|ga|zal|gaan|zullen) (?:\w+ ){0,4}(?:doden|pijn doen|laten verdwijnen)",
     r"(?:leven|levens) (?:\w+ ){0,4}(?:beëindigen|beeindigen|uitroeien)", r"(?:ik|we) (?:kom|komen) (?:je|jullie) (?:halen|opzoeken|pakken)",
     r"(?:dan )?(?:is|wordt) het niet (?:meer )?gezellig",
     r"(?:wacht|wachten) (?:ik|we|wij) (?:hem|haar|jou|je|jullie|die \w+) (?:\w+ ){0,2}op (?:na|buiten|bij het einde van) (?:zijn|haar|je|jouw|de|het) (?:dienst|werk|werktijd|sluitingstijd)",
@@ -646,12 +648,19 @@ class EscalationRules:
 
     @staticmethod
     def heated(message: str, **_: object) -> str | None:
-        if (m := _THREAT.search(message)) and not _negated(message, m):
+        if (m := _THREAT.search(message)) and not _negated(message, m) and not negated_before(message, m.start()) and not counter_speech(message, m.start(), m.end()):
             return f"threat of violence: '{m.group(0)}'"
-        if (m := _DEHUMANISE.search(message)) and not _negated(message, m):
+        if (m := _DEHUMANISE.search(message)) and not _negated(message, m) and not counter_speech(message, m.start(), m.end()):
             return f"dehumanising abuse: '{m.group(0)}'"
+        if found := group_abuse(message):
+            return found
         clean = _deobfuscate(message)
-        if (m := _INSULT.search(clean)) and not (re.search(r"kanker|tyfus", m.group(0), re.IGNORECASE) and _MEDICAL.search(clean)):
+        if (
+            (m := _INSULT.search(clean))
+            and not (re.search(r"kanker|tyfus", m.group(0), re.IGNORECASE) and _MEDICAL.search(clean))
+            and not counter_speech(clean, m.start(), m.end())
+            and not (m.group(0).lower().startswith("flikker") and harmless_flikker(clean, m.start(), m.end()))
+        ):
             if not _NEGATION.search(clean[: m.start()]) or m.group(0).lower().startswith(("stelletje", "kanker", "wat is er")):
                 return f"insult: '{m.group(0)}'" + (f" (written as '{_original(message, clean, m)}')" if clean != message else "")
         if (m := _SLUR_VARIANTS.search(clean)) and not _negated(clean, m) and not _MEDICAL.search(clean):
