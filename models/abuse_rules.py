@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import re
 
+from models.lexicon import NEGATED_AFTER, deobfuscate, join_spaced_letters, rx
+
 __all__ = ["counter_speech", "group_abuse", "harmless_flikker", "negated_before", "normalise_spelling"]
 
 
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w@#])(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-
-
 # groups of people (plural, and the singular forms a generalisation uses: "een Moslim is ...")
-_GROUP = _rx(
+_GROUP = rx(
     r"homo(?:'s|s|seksuelen|fielen)", r"lesbiennes", r"lesbische vrouwen", r"biseksuelen", r"transgenders", r"trans(?:personen|vrouwen|mannen)",
     r"vrouwen", r"moslims", r"islamieten", r"joden", r"joodse mensen", r"zwarten", r"zwarte (?:mensen|personen|mannen|vrouwen)",
     r"gekleurde mensen", r"mensen van kleur", r"gehandicapten", r"invaliden", r"immigranten", r"migranten", r"vluchtelingen",
@@ -40,7 +38,7 @@ _GROUP = _rx(
 )
 # what is said of them. The (?:\w*?) prefix on a few nouns also finds them glued to the word before
 # ("danafval", "enormeschoften"), a spelling trick to dodge filters.
-_PREDICATE = _rx(
+_PREDICATE = rx(
     # contempt and disgust
     r"walgelijk\w*", r"verachtelijk\w*", r"misselijkmakend\w*", r"weerzinwekkend\w*", r"minderwaardig\w*", r"smerig\w*",
     r"\w*?(?:afval|vuilnis|vuiligheid|uitschot|ongedierte|kakkerlakken|parasieten|schoften|rotzakken)", r"tuig", r"schorem",
@@ -62,14 +60,14 @@ _PREDICATE = _rx(
     r"een einde (?:\w+ ){0,2}maken aan", r"(?:van|ons van) (?:\w+ ){0,3}ontdoen", r"deporteren", r"in brand steken", r"blijven aanvallen",
 )
 # group slurs, abusive on their own
-_SLUR = _rx(
+_SLUR = rx(
     r"neger(?:s|in|innen)?", r"bosnegers?", r"zandnegers?", r"roetmop(?:pen)?", r"kamelenneukers?", r"geitenneukers?", r"haatbaard(?:en)?",
     r"cultuurverrijkers?", r"kansenparels?", r"niknok(?:ken)?", r"spleetog(?:en)?", r"poepchine(?:es|zen)", r"sodomieten", r"manwijf", r"manwijven",
     r"flikkers?", r"kreupelen", r"slet(?:ten)?", r"sodomiet",
     # long slurs also glued to the word before ("te veelkamelenneukers")
     r"\w*?(?:kamelenneukers|geitenneukers|cultuurverrijkers|kansenparels|niknokken|roetmoppen|haatbaarden|zandnegers|spleetogen)",
 )
-_FLIKKER_FINE = _rx(
+_FLIKKER_FINE = rx(
     r"(?:wij|we|ik|mezelf|onszelf|ons) (?:\w+ ){0,4}flikkers?", r"(?:geweldig|trots\w*) (?:\w+ ){0,3}flikkers?", r"flikkers? (?:\w+ ){0,2}te zijn",
     r"(?:mijn|m'n) (?:\w+ )?flikkers", r"van (?:mijn|m'n|de|het|z'n|zijn|haar) \w+ (?:af )?flikker\w*", r"flikkers? (?:\w+ ){0,4}(?:trots|noemen|toe-?eigening)", r"trotse? flikkers?",
     r"op (?:je|z'n|zijn|haar|mijn|m'n|hun) flikker", r"het woord flikker", r"flikker(?:en|t)? (?:\w+ ){0,3}(?:van|uit|in|weg|naar|op)\b(?! (?:jullie|je|ons))",
@@ -77,35 +75,23 @@ _FLIKKER_FINE = _rx(
 )
 # counter-speech: abuse quoted or reported in order to reject it
 _QUOTED = re.compile(r"[\"“”„']([^\"“”„']{3,120})[\"“”„']")
-_REPORTED = _rx(
+_REPORTED = rx(
     r"(?:zei|zegt|zeiden|zeggen|zeg|beweert|beweerde|schreef|schrijft|geloven|gelooft)(?: \w+){0,3} dat", r"als je (?:\w+ ){0,4}(?:zegt|zeggen|noemt)",
     r"berichten (?:sturen|stuurt )?(?:zoals|als)", r"noem(?:en|t|de|den)?", r"het (?:schrijven|zeggen|posten) van", r"zeggen",
 )
-_REJECTION = _rx(
+_REJECTION = rx(
     r"discrimin\w*", r"respect\w*", r"geblokkeerd", r"verbannen", r"racis\w*", r"kwetsend\w*", r"beledig\w*", r"scheldwoord\w*", r"haatzaai\w*",
     r"niet (?:oké|ok|oke|normaal|acceptabel)", r"onacceptabel", r"ongepast", r"dat kan (?:echt )?niet", r"schaam je", r"homofo\w*", r"seksis\w*",
     r"hatelijk\w*", r"haatvol\w*", r"verschrikkelijk", r"(?:niet )?tolereren", r"siert je niet", r"misleid\w*", r"ophouden met", r"stop(?:pen)? met",
     r"uitspreken tegen", r"(?:kan|kun|kunt) (?:je |jij )?(?:toch )?niet (?:echt )?(?:geloven|menen)", r"hoe kun je",
 )
-_NEGATED_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}niet\b", re.IGNORECASE)
 _NEGATION_WORD = re.compile(r"\b(?:niet|geen|nooit|niemand|nergens|tegenovergestelde van)\b", re.IGNORECASE)
-_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])")
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "€": "e"})
-_LEET_WORD = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[013457])[\w@$€]{3,}\b")
 
 
 def normalise_spelling(text: str) -> str:
-    """'v e r a c h t e l i j k' -> 'verachtelijk', 'afv4l' -> 'afval' (words of letters and digits only;
-    '4e', '3x', '12u', prices and times stay)."""
-    text = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
-
-    def fix(m: re.Match[str]) -> str:
-        word = m.group(0)
-        if sum(c.isalpha() for c in word) < 2 or re.fullmatch(r"\d+[a-zA-Z]{1,3}", word):
-            return word
-        return word.translate(_LEET)
-
-    return _LEET_WORD.sub(fix, text)
+    """'v e r a c h t e l i j k' -> 'verachtelijk', 'afv4l' -> 'afval', 'k*t' -> 'kut'; prices, times and
+    '4e', '3x', '12u' stay. Same length as the input only when no spaced letters were joined."""
+    return deobfuscate(join_spaced_letters(text))
 
 
 def negated_before(text: str, start: int, window_words: int = 4) -> bool:
@@ -146,7 +132,7 @@ def group_abuse(message: str) -> str | None:
         if negated_before(text, predicate.start()) or counter_speech(text, predicate.start(), predicate.end()):
             continue
         group = min(groups, key=lambda g: abs(g.start() - predicate.start()))
-        if _NEGATED_AFTER.match(text[max(group.end(), predicate.end()) :]):
+        if NEGATED_AFTER.match(text[max(group.end(), predicate.end()) :]):
             continue  # "ik haat vrouwen niet"
         if any(_NEGATION_WORD.search(text[g.end() : predicate.start()]) for g in groups if g.end() <= predicate.start()) and group.end() <= predicate.start():
             continue  # "Moslims zijn helemaal niet ... dom"

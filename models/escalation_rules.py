@@ -28,6 +28,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from models.abuse_rules import counter_speech, group_abuse, harmless_flikker, negated_before
+from models.lexicon import NEGATED_AFTER as _NEGATED_AFTER
+from models.lexicon import deobfuscate as _deobfuscate
+from models.lexicon import rx as _rx
 from models.pii import PiiDetector
 
 __all__ = ["EscalationRules", "RuleHit", "thread_state", "ThreadState", "tokens"]
@@ -37,14 +40,6 @@ __all__ = ["EscalationRules", "RuleHit", "thread_state", "ThreadState", "tokens"
 class RuleHit:
     reason: str
     explanation: str
-
-
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    """Case-insensitive alternation with word boundaries on both sides."""
-    return re.compile(r"(?<![\w@#])(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-
-
-_NEGATED_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}niet\b", re.IGNORECASE)
 
 
 def _negated(message: str, match: re.Match[str]) -> bool:
@@ -350,33 +345,6 @@ _MEDICAL = _rx(
     r"(?:long|borst|darm|huid|prostaat|bot|bloed|baarmoederhals|alvleesklier|slokdarm|keel|maag)kanker", r"kanker(?:patiënt|onderzoek|behandeling|bestrijding|fonds|centrum|afdeling|zorg|cel|gezwel)\w*",
     r"(?:over|aan|met|tegen|heeft|had|kreeg|krijgt|heb) (?:\w+ )?(?:kanker|tyfus)", r"tyfus[- ]?(?:vaccin|prik|bacterie)\w*", r"kwf", r"chemo\w*", r"diagnose",
 )
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "€": "e", "!": "i", "|": "i"})
-_OBFUSCATED = re.compile(r"(?<![\w@#])(?=[\w*@$€!|]*[A-Za-z])(?=[\w*@$€!|]*[0-9*@$€!|][\w*@$€!|]*[A-Za-z]|[\w*@$€!|]*[A-Za-z][\w*@$€!|]*[0-9*@$€|])[\w*@$€!|]{3,}")
-_MASKABLE = ("klootzak", "idioten", "idioot", "kanker", "kolere", "sukkel", "debiel", "tering", "tyfus", "klote", "eikel", "kut", "lul")
-# each letter of a stem may be masked by one or more '*' ("k*t", "k**t", "t*r*ng"); longest stems first
-_MASKED_STEMS = [(w, re.compile("".join(f"(?:{c}|\\*+)" for c in w), re.IGNORECASE)) for w in _MASKABLE]
-
-
-def _deobfuscate(text: str) -> str:
-    """Undo leetspeak and masked letters inside words that mix letters with digits or symbols:
-    'k4nker' -> 'kanker', '1d10ten' -> 'idioten', 'k*t' -> 'kut'. Plain words, prices and times stay as they are."""
-
-    def fix(m: re.Match[str]) -> str:
-        word = m.group(0)
-        core = word.rstrip("!|")  # trailing exclamation marks are punctuation, not letters
-        if any(c.isdigit() for c in core) and sum(c.isalpha() for c in core) < 2:
-            return word  # '4e', '3x', '12u': numbers with a unit, not leetspeak
-        plain = core.translate(_LEET)
-        if "*" in plain:
-            for stem, pattern in _MASKED_STEMS:
-                if (hit := pattern.match(plain)) and "*" in hit.group(0):
-                    plain = stem + plain[hit.end() :]
-                    break
-        return plain + word[len(core) :]
-
-    return _OBFUSCATED.sub(fix, text)
-
-
 # Threats of violence and dehumanising abuse: always escalated, whoever they target (staff,
 # other customers or a group), so that a moderator or the safety contact sees them.
 _THREAT = _rx(
