@@ -171,3 +171,24 @@ def test_concept_artifact_gets_the_retrieval_draft_in_its_prompt(tiny, bieb_kb, 
     assert "Concept-antwoord" not in seen[-1]
     service.drafts("bieb", bieb_kb.profile, **kwargs, concept=lambda: asked.append(True) or "Hoi! Lazy. ^AB")
     assert "Concept-antwoord" not in seen[-1] and asked == [True]
+
+
+def test_autocast_precision_is_chosen_per_device() -> None:
+    from training.generator import autocast_dtype
+
+    assert autocast_dtype("cpu", "fp32") is None and autocast_dtype("cuda", "fp32") is None
+    assert autocast_dtype("cpu", "bf16") is torch.bfloat16 and autocast_dtype("cuda", "auto") is torch.bfloat16
+    assert autocast_dtype("cpu", "auto") is (torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None)
+    with pytest.raises(ValueError, match="unknown precision"):
+        autocast_dtype("cpu", "fp16")
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp32"])
+def test_training_under_autocast_learns_and_keeps_float32_weights(tiny, bieb_examples, tmp_path, precision) -> None:  # type: ignore[no-untyped-def]
+    tokenizer, make = tiny
+    config = dataclasses.replace(CONFIG, precision=precision)
+    model, stats = train_loop(prepare_model(make(), config), tokenizer, bieb_examples[0][:8], config, tmp_path, progress=False)
+    assert stats["autocast"] == {"bf16": "bfloat16", "fp32": "float32"}[precision]
+    assert stats["loss_last"] < stats["loss_first"]
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert config.key() == CONFIG.key()  # a run may resume in another precision
