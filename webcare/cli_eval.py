@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -100,7 +100,7 @@ def eval_command(
     typer.echo(f"latency total p50 {_f(total.get('p50'), 0)} ms  p95 {_f(total.get('p95'), 0)} ms")
 
 
-def _flag_lines(flags: dict) -> list[str]:  # type: ignore[type-arg]
+def _flag_lines(flags: dict[str, Any]) -> list[str]:
     """One summary line per flag that has labels in the set (precision / recall / F1; sentiment macro-F1)."""
     lines = []
     for name in ("sarcasm", "escalation"):
