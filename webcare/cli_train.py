@@ -60,6 +60,9 @@ def train_embedder_cmd(
 @train_app.command("generator")
 def train_generator_cmd(
     brand: str = typer.Option(..., help="Brand id, e.g. bieb."),
+    base_model: str = typer.Option(
+        "smollm2-135m-instruct", help="Base causal LM: a packaged alias (models/resolution.py), a local folder, a .gguf file or a hub id (with hub access)."
+    ),
     epochs: float = typer.Option(1.0, min=0.01, help="Passes over the training examples."),
     max_steps: int | None = typer.Option(None, min=1, help="Stop after this many optimizer steps (overrides --epochs)."),
     lora: bool = typer.Option(False, "--lora/--full", help="Full fine-tuning (default; 2.8x faster than LoRA here) or LoRA adapters."),
@@ -131,14 +134,21 @@ def train_generator_cmd(
     if precision not in PRECISIONS:
         raise typer.BadParameter(f"{precision!r} is not one of {', '.join(PRECISIONS)}", param_hint="--precision")
     config = GeneratorConfig(
-        lora=lora, epochs=epochs, max_steps=max_steps, batch_size=batch_size, max_len=max_len, lr=lr,
+        base_model=base_model, lora=lora, epochs=epochs, max_steps=max_steps, batch_size=batch_size, max_len=max_len, lr=lr,
         checkpoint_every=checkpoint_every, eval_limit=max(eval_limit, 1), seed=seed, device=device, precision=precision,
         canned_pairs=canned_pairs, concept=concept, decoding=decoding,
     )
-    path = run(
-        registry.current_kb(brand), services.settings, registry.embedder_for(brand), config,
-        resume=resume, echo=typer.echo, evaluate=eval_limit > 0,
-    )
+    from models.resolution import ModelNotAvailableError
+
+    try:
+        path = run(
+            registry.current_kb(brand), services.settings, registry.embedder_for(brand), config,
+            resume=resume, echo=typer.echo, evaluate=eval_limit > 0,
+        )
+    except ModelNotAvailableError as exc:
+        raise typer.BadParameter(
+            f"{exc}\nUse a packaged alias (default: smollm2-135m-instruct), a local model folder or a .gguf file.", param_hint="--base-model"
+        ) from exc
     _report_serving(brand, path, services.settings, time.perf_counter() - started)
 
 

@@ -192,3 +192,13 @@ def test_training_under_autocast_learns_and_keeps_float32_weights(tiny, bieb_exa
     assert stats["loss_last"] < stats["loss_first"]
     assert all(p.dtype == torch.float32 for p in model.parameters())
     assert config.key() == CONFIG.key()  # a run may resume in another precision
+
+
+def test_a_base_model_that_is_not_there_is_a_clear_error(bieb_kb, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from models.resolution import ModelNotAvailableError
+
+    s = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    config = dataclasses.replace(CONFIG, base_model=str(tmp_path / "no-such-model"))
+    with pytest.raises(ModelNotAvailableError, match="cannot load generator base"):
+        run(bieb_kb, s, hash_embedder, config, progress=False, echo=lambda _: None)
+    assert latest(s.artifacts_dir, "bieb", "generator") is None  # nothing half-written
