@@ -198,7 +198,7 @@ def _choose_c(x: Any, y: np.ndarray, grid: Sequence[float], folds: int, scoring:
     def score(c: float) -> float:
         return float(cross_val_score(_head(c, y), x, y, cv=_folds(folds), scoring=scoring).mean())
 
-    scores = Parallel(n_jobs=jobs)(delayed(score)(c) for c in grid) if jobs != 1 else [score(c) for c in grid]
+    scores = Parallel(n_jobs=jobs)(delayed(score)(c) for c in grid)  # n_jobs=1: in this process, one after another
     best = max(zip(grid, scores, strict=True), key=lambda cs: (cs[1], -abs(np.log(cs[0] / 0.3))))
     return float(best[0])
 
