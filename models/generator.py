@@ -119,6 +119,23 @@ def torch_threads(threads: int | None) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+def prepare_for_serving(model: Any, dtype: str) -> Any:
+    """Make a loaded or just-trained causal LM what serving decodes with, in place: ``dtype`` weights
+    ("float32", "bfloat16", or "int8": bfloat16 plus weight-only int8 copies of the Linear layers for
+    decoding steps) and the served attention (models/decode_attention.py)."""
+    import torch
+
+    if dtype not in GENERATOR_DTYPES:
+        raise ValueError(f"unknown generator dtype {dtype!r}: one of {', '.join(GENERATOR_DTYPES)}")
+    model.to(torch.float32 if dtype == "float32" else torch.bfloat16)
+    if dtype == "int8":
+        from models.weight_only_int8 import quantize_weight_only_int8
+
+        quantize_weight_only_int8(model)
+    use_decode_attention(model)
+    return model
+
+
 @dataclass
 class Generation:
     text: str
@@ -267,11 +284,7 @@ class ReplyGenerator:
             raise ModelNotAvailableError(f"generator artifact {path} has neither {MODEL_DIR}/ nor {ADAPTER_DIR}/")
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        if dtype == "int8":
-            from models.weight_only_int8 import quantize_weight_only_int8
-
-            quantize_weight_only_int8(model)
-        use_decode_attention(model)
+        prepare_for_serving(model, dtype)
         recipe = info.get("hyperparameters") or {}
         return cls(
             model, tokenizer, artifact=path, version=info.get("version", path.name), copy_bias=copy_bias,

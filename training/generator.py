@@ -356,10 +356,12 @@ def evaluate_generator(
     retriever: Any | None = None,
     limit: int | None = None,
     progress: bool = True,
+    candidates: int = 1,
 ) -> dict[str, Any]:
-    """Held-out metrics of a ReplyGenerator (raw model output, before the guard): chrF++ against
-    the agents' real replies (and, given the retriever, the retrieval-only draft's chrF++ on the
-    same examples), Dutch rate, grounded rate, latency."""
+    """Held-out metrics of a ReplyGenerator (model output, before the guard): chrF++ against the
+    agents' real replies (and, given the retriever, the retrieval-only draft's chrF++ on the same
+    examples), Dutch rate, grounded rate, latency. ``candidates``: drafts sampled per message and ranked
+    as the pipeline ranks them (webcare.generation.rank_generations); the first one is scored."""
     from tqdm import tqdm
 
     from eval.metrics import chrf
@@ -367,6 +369,7 @@ def evaluate_generator(
     from models.language import LanguageDetector
     from models.pii import PiiDetector
     from webcare.drafting import RetrievalDrafter
+    from webcare.generation import rank_generations
     from webcare.grounding import check_grounding
     from webcare.guard import profile_evidence
     from webcare.prompting import retrieval_query
@@ -384,12 +387,13 @@ def evaluate_generator(
     samples: list[dict[str, str]] = []
     for example in tqdm(chosen, desc="eval", unit="ex", disable=not progress):
         limit_chars = profile.channel_limits.get(example.channel)
-        out = generator.generate(example.messages, n=1, max_new_tokens=max_new_tokens_for(limit_chars))[0]
+        evidence = [*example.source_texts, example.message, example.thread_text, *profile_evidence(profile)]
+        outs = generator.generate(example.messages, n=candidates, max_new_tokens=max_new_tokens_for(limit_chars))
+        out = outs[rank_generations([o.text for o in outs], evidence)[0]]
         hyps.append(out.text)
         refs.append(example.target)
         seconds.append(out.seconds)
         dutch += language.detect(out.text).language == "nl" if out.text.strip() else 0
-        evidence = [*example.source_texts, example.message, example.thread_text, *profile_evidence(profile)]
         grounded += check_grounding(out.text, evidence).grounded
         if retriever is not None:
             exclude = {f"past_answer:{e}" for e in [example.id]}
@@ -401,10 +405,11 @@ def evaluate_generator(
     n = max(len(chosen), 1)
     metrics: dict[str, Any] = {
         "n": len(chosen),
+        "candidates": candidates,
         "chrf++": round(chrf(hyps, refs) or 0.0, 2),
         "dutch_rate": round(dutch / n, 4),
         "grounded_rate": round(grounded / n, 4),
-        "seconds_per_reply_p50": round(float(np.median(seconds)), 2) if seconds else None,
+        "seconds_per_message_p50": round(float(np.median(seconds)), 2) if seconds else None,
         "samples": samples,
     }
     if baseline:
@@ -473,7 +478,7 @@ def write_artifact(
     held-out metrics measured here (CPU, the serving settings) against the retrieval-only draft."""
     import torch
 
-    from models.generator import ReplyGenerator
+    from models.generator import ReplyGenerator, prepare_for_serving
     from webcare.artifacts import ArtifactInfo, ArtifactWriter, new_version
 
     version = new_version()
@@ -493,19 +498,21 @@ def write_artifact(
         metrics: dict[str, Any] = {"training": stats, **(extra_metrics or {})}
         if evaluate and test:
             merged = model.merge_and_unload() if config.lora else model
-            # decoded as served (the same copy bias), so the recorded metrics are what the quality gate should see
+            # decoded as served (weights in the served dtype, the served attention, copy bias, drafts sampled
+            # and ranked): the recorded metrics are what the quality gate should see. The weights are saved.
             generator = ReplyGenerator(
-                merged.to("cpu"), tokenizer, version=version, copy_bias=settings.generator_copy_bias, concept=config.concept,
-                decoding=config.decoding,
+                prepare_for_serving(merged.to("cpu"), settings.generator_dtype), tokenizer, version=version,
+                copy_bias=settings.generator_copy_bias, concept=config.concept, decoding=config.decoding,
             )
             with torch.inference_mode():
                 metrics["heldout"] = evaluate_generator(
-                    generator, kb, test, retriever=retriever, limit=config.eval_limit, progress=progress
+                    generator, kb, test, retriever=retriever, limit=config.eval_limit, progress=progress,
+                    candidates=settings.generator_candidates,
                 )
             h = metrics["heldout"]
             echo(
                 f"{kb.brand}: held-out chrF++ {h['chrf++']} (retrieval draft {h.get('retrieval_baseline_chrf++')}), "
-                f"Dutch {h['dutch_rate']:.0%}, grounded {h['grounded_rate']:.0%} on {h['n']} examples"
+                f"Dutch {h['dutch_rate']:.0%}, grounded {h['grounded_rate']:.0%} on {h['n']} examples ({h['candidates']} drafts sampled per message)"
             )
         info.metrics = metrics
     return writer.final

@@ -107,10 +107,12 @@ def chrf(hyps: Sequence[str], refs: Sequence[str]) -> float:
     return round(corpus_chrf(hyps, refs) or 0.0, 2)
 
 
-def train_one(base: Any, tokenizer: Any, examples: Sequence[GenExample], config: GeneratorConfig, run_dir: Path) -> tuple[Any, dict[str, Any]]:
+def train_one(
+    base: Any, tokenizer: Any, examples: Sequence[GenExample], config: GeneratorConfig, run_dir: Path, *, progress: bool = False
+) -> tuple[Any, dict[str, Any]]:
     seed_everything(config.seed)
     model = prepare_model(copy.deepcopy(base), config)
-    return train_loop(model, tokenizer, examples, config, run_dir, progress=False)
+    return train_loop(model, tokenizer, examples, config, run_dir, progress=progress)
 
 
 def sweep(
@@ -125,6 +127,7 @@ def sweep(
     decodings: Sequence[str] = ("prompt",),
     refit: bool = True,
     echo: Any = print,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Each configuration is validated with every decoding in ``decodings``; the best (configuration,
     decoding) is chosen, and the decoding is recorded in the recipe (served with it).
@@ -132,7 +135,7 @@ def sweep(
     ``refit=False`` with a one-configuration grid: keep the model trained on the fit part (validated)
     instead of training again on all of train: half the time, for runs compared across processes.
     The held-out split is generated once per decoding in ``decodings`` (the chosen one, else the first,
-    is the headline)."""
+    is the headline). ``progress``: a tqdm bar per training run (stderr)."""
     common = common or GeneratorConfig()
     train, heldout = by_split(examples)
     fit, val = validation_part(train)
@@ -144,7 +147,7 @@ def sweep(
     for n, params in enumerate(grid if validate else []):
         config = replace(common, **params)
         started = time.perf_counter()
-        model, stats = train_one(base, tokenizer, fit, config, out / "runs" / f"val-{n}")
+        model, stats = train_one(base, tokenizer, fit, config, out / "runs" / f"val-{n}", progress=progress)
         val_refs = [e.target for e in val]
         by_val = {d: chrf(generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=d), val_refs) for d in decodings}
         row = {
@@ -172,7 +175,7 @@ def sweep(
         model, stats, train_seconds = kept
         stats = {**stats, "trained_on": "fit part of train (no refit)"}
     else:
-        model, stats = train_one(base, tokenizer, train, config, out / "runs" / "final")
+        model, stats = train_one(base, tokenizer, train, config, out / "runs" / "final", progress=progress)
         train_seconds = time.perf_counter() - started
     refs = [e.target for e in heldout]
     by_decoding = {d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d) for d in decodings}
@@ -213,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--grid", type=Path, help="JSON list of configuration overrides (default: built-in grid)")
     parser.add_argument("--no-validation", action="store_true", help="train the grid's single configuration on all of train")
     parser.add_argument("--no-refit", action="store_true", help="one-configuration grid: ship the model validated on the fit part, not retrained on all of train")
+    parser.add_argument("--progress", action="store_true", help="a progress bar for each training run (stderr)")
     parser.add_argument("--decodings", default="prompt", help="comma list of prompt,generated,plain (held-out; first is the headline)")
     args = parser.parse_args(argv)
 
@@ -229,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     common = replace(common, concept=examples[0].concept is not None)  # packaged with the same prompt format
     encode_example(tokenizer, examples[0], common)  # fail early on a bad file
     decodings = [d.strip() for d in args.decodings.split(",") if d.strip()]
-    sweep(base, tokenizer, examples, args.out, grid=grid, common=common, validate=not args.no_validation, decodings=decodings, refit=not args.no_refit)
+    sweep(base, tokenizer, examples, args.out, grid=grid, common=common, validate=not args.no_validation, decodings=decodings, refit=not args.no_refit,
+          progress=args.progress)
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 

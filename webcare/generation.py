@@ -19,6 +19,9 @@ from models.generator import ReplyGenerator, max_new_tokens_for
 from retrieval.kb_schema import BrandProfile
 from retrieval.retriever import Hit
 from webcare.artifacts import latest, read_info
+from webcare.consensus import grounded_consensus_order
+from webcare.grounding import check_grounding
+from webcare.guard import profile_evidence
 from webcare.prompting import build_messages, select_passages
 from webcare.settings import Settings
 from webcare.tone import _GREETING
@@ -27,12 +30,22 @@ from webcare.types import Draft, Source, Turn
 log = logging.getLogger(__name__)
 
 
-def quality_bar(metrics: dict[str, Any], *, min_dutch: float = 0.95, min_grounded: float = 0.95) -> str | None:
-    """Why an artifact's held-out metrics do not earn it a place before the retrieval drafts (None: they do)."""
+def quality_bar(
+    metrics: dict[str, Any], *, min_dutch: float = 0.95, min_grounded: float = 0.95, candidates: int | None = None
+) -> str | None:
+    """Why an artifact's held-out metrics do not earn it a place before the retrieval drafts (None: they do).
+    ``candidates``: the drafts sampled per request when served; fewer than the metrics were measured with
+    (``heldout.candidates``, 1 when absent) means the figures do not describe what agents would get."""
     heldout = metrics.get("heldout") or {}
     chrf, baseline = heldout.get("chrf++"), heldout.get("retrieval_baseline_chrf++")
     if chrf is None or baseline is None:
         return "no held-out comparison with the retrieval draft in the artifact"
+    measured = int(heldout.get("candidates", 1))
+    if candidates is not None and candidates < measured:
+        return (
+            f"held-out figures were measured choosing among {measured} sampled drafts, served with {candidates} "
+            f"(WEBCARE_GENERATOR_CANDIDATES): raise it to {measured} or re-measure"
+        )
     if chrf <= baseline:
         return f"held-out chrF++ {chrf} does not beat the retrieval draft's {baseline}"
     if heldout.get("dutch_rate", 0.0) < min_dutch:
@@ -46,8 +59,17 @@ def gate_reason(path: Path, settings: Settings) -> str | None:
     """The quality gate's verdict on a generator artifact with the settings' bars (None: it may serve).
     Whether the gate is on (``generator_quality_gate``) is the caller's business."""
     return quality_bar(
-        read_info(path).metrics, min_dutch=settings.generator_min_dutch_rate, min_grounded=settings.generator_min_grounded_rate
+        read_info(path).metrics, min_dutch=settings.generator_min_dutch_rate, min_grounded=settings.generator_min_grounded_rate,
+        candidates=settings.generator_candidates,
     )
+
+
+def rank_generations(texts: Sequence[str], evidence: Sequence[str]) -> list[int]:
+    """The order in which sampled drafts are offered: grounded ones (every fact in ``evidence``: the
+    passages, the message, the thread, the brand's own facts) by consensus, then the rest. The pipeline
+    and the artifact's held-out evaluation both rank with this, so the gate judges what is served."""
+    verdicts = [bool(t.strip()) and check_grounding(t, evidence).grounded for t in texts]
+    return grounded_consensus_order(texts, verdicts)
 
 
 class GenerationService:
@@ -134,19 +156,25 @@ class GenerationService:
             length_limit=length_limit,
             concept=((concept() if callable(concept) else concept) or "") if generator.concept else None,
         )
-        cap = int(getattr(self.settings, "generator_max_new_tokens", 200))
-        threads = int(getattr(self.settings, "generator_threads", 0)) or os.cpu_count() or 1
+        cap = self.settings.generator_max_new_tokens
+        threads = self.settings.generator_threads or os.cpu_count() or 1
+        sampled = max(n, self.settings.generator_candidates)
         with self._generating:
-            outputs = generator.generate(messages, n=n, max_new_tokens=max_new_tokens_for(length_limit, cap=cap), threads=threads)
+            outputs = generator.generate(messages, n=sampled, max_new_tokens=max_new_tokens_for(length_limit, cap=cap), threads=threads)
+        evidence = [*(h.passage.content for h in passages), message, *(t.text for t in thread), *profile_evidence(profile)]
+        outputs = [outputs[i] for i in rank_generations([o.text for o in outputs], evidence)]
         sources = [Source(id=h.passage.id, kind=h.passage.kind, score=round(h.score, 4), title=h.passage.title) for h in passages]
         confidence = round(passages[0].score, 4) if passages else 0.0
         drafts: list[Draft] = []
         seen: set[str] = set()
-        for rank, out in enumerate(outputs):
+        for out in outputs:
             text = out.text.strip()
             if not text or text in seen:
                 continue
+            if len(drafts) == n:
+                break
             seen.add(text)
+            rank = len(drafts)
             if prefix:  # e.g. the privacy notice: right after the greeting
                 m = _GREETING.match(text)
                 cut = m.end() if m else 0

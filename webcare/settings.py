@@ -83,6 +83,15 @@ class Settings(BaseSettings):
         "Measured on 40 held-out replies per demo brand (GPU-trained LoRA): 3.0 lifted chrF++ 23.0 -> 23.7 (bieb) and "
         "22.3 -> 23.6 (shop), grounded 72% -> 82% / 80%.",
     )
+    generator_candidates: int = Field(
+        8,
+        ge=1,
+        le=16,
+        description="Drafts the generator samples per request (1 greedy + the rest sampled, one batch); the grounded "
+        "ones are ordered by consensus (webcare/consensus.py: grounded_consensus_order) and the first n_drafts shown. "
+        "Fewer is faster but worse: the quality gate holds an artifact back when this is below the number its held-out "
+        "metrics were measured with. Figures: README, 'Generator quality'.",
+    )
     generator_max_new_tokens: int = Field(200, ge=16, le=1024, description="Cap; lower per channel limit.")
     auto_answer_threshold: float = Field(
         0.9,

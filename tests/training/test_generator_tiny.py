@@ -80,6 +80,7 @@ def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder,
     held = info.metrics["heldout"]
     assert held["n"] == 2 and 0 <= held["dutch_rate"] <= 1 and 0 <= held["grounded_rate"] <= 1
     assert "retrieval_baseline_chrf++" in held and info.metrics["training"]["steps"] == 4
+    assert held["candidates"] == s.generator_candidates  # measured choosing among as many drafts as are served
     weights = path / ("adapter/adapter_model.safetensors" if lora else "model/model.safetensors")
     assert weights.is_file() and (path / "tokenizer").is_dir() and (path / "model_config.json").is_file()
     json.loads((path / "artifact.json").read_text())
@@ -119,6 +120,8 @@ def test_pipeline_generation_service_serves_only_artifacts(tiny, bieb_kb, settin
     service = GenerationService(s)
     drafts = service.drafts("bieb", bieb_kb.profile, **kwargs)
     assert drafts and all(d.method == "generator" for d in drafts)
+    assert len(drafts) <= 3 and len({d.text for d in drafts}) == len(drafts)  # n shown, out of 8 sampled, distinct
+    assert [d.score for d in drafts] == sorted((d.score for d in drafts), reverse=True)
     assert drafts[0].sources and drafts[0].sources[0].id == hits[0].passage.id
     assert service.version("bieb").startswith("bieb/generator/")
     assert GenerationService(s.model_copy(update={"generator_enabled": False})).drafts("bieb", bieb_kb.profile, **kwargs) == []
@@ -133,6 +136,11 @@ def test_quality_bar() -> None:
     assert "Dutch" in (quality_bar({"heldout": {**good["heldout"], "dutch_rate": 0.9}}) or "")
     assert "grounded" in (quality_bar({"heldout": {**good["heldout"], "grounded_rate": 0.5}}) or "")
     assert quality_bar({}) is not None
+    # measured choosing among 8 sampled drafts: served with fewer, the figures do not hold
+    sampled = {"heldout": {**good["heldout"], "candidates": 8}}
+    assert quality_bar(sampled, candidates=8) is None and quality_bar(sampled, candidates=12) is None
+    assert "WEBCARE_GENERATOR_CANDIDATES" in (quality_bar(sampled, candidates=3) or "")
+    assert quality_bar(good, candidates=1) is None  # older artifacts: measured on the greedy draft alone
 
 
 def test_concept_artifact_gets_the_retrieval_draft_in_its_prompt(tiny, bieb_kb, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -202,3 +210,37 @@ def test_a_base_model_that_is_not_there_is_a_clear_error(bieb_kb, settings, hash
     with pytest.raises(ModelNotAvailableError, match="cannot load generator base"):
         run(bieb_kb, s, hash_embedder, config, progress=False, echo=lambda _: None)
     assert latest(s.artifacts_dir, "bieb", "generator") is None  # nothing half-written
+
+
+class _Samples:
+    """A generator whose drafts are fixed: the first (greedy) invents a price, the others agree."""
+
+    concept = False
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    def generate(self, messages, *, n=1, max_new_tokens=120, **_):  # type: ignore[no-untyped-def]
+        from models.generator import Generation
+
+        self.asked.append(n)
+        texts = [
+            "Hoi! Verlengen kost €7,77 per boek. ^AB",
+            "Hoi! Je kunt je boeken verlengen in de app. ^AB",
+            "Hoi! Verlengen doe je in de app of in Mijn Bibliotheek. ^AB",
+            "Hoi! In de app kun je je boeken verlengen. ^AB",
+        ]
+        return [Generation(text=t, tokens=12, seconds=0.1) for t in texts[:n]]
+
+
+def test_heldout_metrics_score_the_draft_the_pipeline_would_show(bieb_examples, bieb_kb) -> None:  # type: ignore[no-untyped-def]
+    from training.generator import evaluate_generator
+
+    _, test = bieb_examples
+    greedy = evaluate_generator(_Samples(), bieb_kb, test[:2], progress=False)
+    assert greedy["candidates"] == 1 and greedy["grounded_rate"] == 0.0
+    samples = _Samples()
+    ranked = evaluate_generator(samples, bieb_kb, test[:2], progress=False, candidates=4)
+    assert samples.asked == [4, 4] and ranked["candidates"] == 4
+    assert ranked["grounded_rate"] == 1.0  # the invented price is ranked behind the grounded drafts
+    assert all("7,77" not in x["generated"] for x in ranked["samples"])

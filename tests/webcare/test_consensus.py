@@ -8,7 +8,7 @@ from eval.metrics import sentence_chrf
 from retrieval.documents import Passage
 from retrieval.kb_loader import load_brand
 from retrieval.retriever import Hit
-from webcare.consensus import NgramStats, chrf, consensus_order
+from webcare.consensus import NgramStats, chrf, consensus_order, grounded_consensus_order
 from webcare.drafting import RetrievalDrafter
 from webcare.settings import REPO_ROOT
 
@@ -38,6 +38,24 @@ def test_the_answer_the_others_agree_with_comes_first() -> None:
     assert order[0] != 0 and order[-1] == 0
     assert consensus_order(["x", "y"]) == [0, 1]  # two candidates: retrieval order stays
     assert consensus_order(["zelfde tekst"] * 3) == [0, 1, 2]  # ties keep the given order
+
+
+def test_grounded_samples_first_by_consensus_then_the_rest() -> None:
+    samples = [
+        "Hoi! Verlengen kan tot 5 keer, kost €2. ^AB",  # greedy, but invents a fee
+        "Je kunt een cadeaubon kopen aan de balie.",
+        "Verlengen kan 3 keer in de app of in Mijn Bibliotheek.",
+        "Je kunt 3 keer verlengen in de app, zolang niemand het boek reserveerde.",
+        "In de app kun je je boeken verlengen, tot 3 keer.",
+        "In de app kun je je boeken verlengen, tot 3 keer.",  # a duplicate sample counts as agreement
+    ]
+    grounded = [False, True, True, True, True, True]
+    order = grounded_consensus_order(samples, grounded)
+    assert sorted(order) == list(range(6)) and order[-1] == 0  # the ungrounded one last, whatever its rank
+    assert order[0] in (4, 5) and order[-2] == 1  # the odd one out is the last grounded one
+    assert grounded_consensus_order(samples[:2], [False, False]) == [0, 1]
+    with pytest.raises(ValueError):
+        grounded_consensus_order(samples, grounded[:2])
 
 
 def _hit(n: int, content: str, score: float) -> Hit:
