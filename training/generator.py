@@ -510,6 +510,7 @@ def write_artifact(
                     candidates=settings.generator_candidates,
                 )
             h = metrics["heldout"]
+            h["dtype"] = settings.generator_dtype  # measured as served; int8 grounds fewer greedy drafts (README)
             echo(
                 f"{kb.brand}: held-out chrF++ {h['chrf++']} (retrieval draft {h.get('retrieval_baseline_chrf++')}), "
                 f"Dutch {h['dutch_rate']:.0%}, grounded {h['grounded_rate']:.0%} on {h['n']} examples ({h['candidates']} drafts sampled per message)"

@@ -80,7 +80,7 @@ def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder,
     held = info.metrics["heldout"]
     assert held["n"] == 2 and 0 <= held["dutch_rate"] <= 1 and 0 <= held["grounded_rate"] <= 1
     assert "retrieval_baseline_chrf++" in held and info.metrics["training"]["steps"] == 4
-    assert held["candidates"] == s.generator_candidates  # measured choosing among as many drafts as are served
+    assert held["candidates"] == s.generator_candidates and held["dtype"] == s.generator_dtype  # measured as served
     weights = path / ("adapter/adapter_model.safetensors" if lora else "model/model.safetensors")
     assert weights.is_file() and (path / "tokenizer").is_dir() and (path / "model_config.json").is_file()
     json.loads((path / "artifact.json").read_text())
