@@ -162,7 +162,8 @@ class GenerationService:
         with self._generating:
             outputs = generator.generate(messages, n=sampled, max_new_tokens=max_new_tokens_for(length_limit, cap=cap), threads=threads)
         # the evidence the guard checks these drafts against (webcare.guard.guard_context)
-        evidence = [*(h.passage.content for h in passages), *(h.passage.text for h in passages), message, *(t.text for t in thread), *profile_evidence(profile)]
+        evidence = [*(h.passage.content for h in passages), *(h.passage.text for h in passages), message]
+        evidence += [*(t.text for t in thread), *profile_evidence(profile)]
         outputs = [outputs[i] for i in rank_generations([o.text for o in outputs], evidence)]
         sources = [Source(id=h.passage.id, kind=h.passage.kind, score=round(h.score, 4), title=h.passage.title) for h in passages]
         confidence = round(passages[0].score, 4) if passages else 0.0
