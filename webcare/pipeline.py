@@ -16,7 +16,7 @@ from retrieval.retriever import Hit, RetrievalMode
 from webcare.auto_answer import BarStore, answer_confidence, decide
 from webcare.brands import BrandRegistry, BrandRuntime
 from webcare.drafting import RetrievalDrafter
-from webcare.generation import GenerationService
+from webcare.generation import GenerationService, merge_drafts
 from webcare.guard import guard_context, guard_drafts
 from webcare.handover import HandoverDrafter
 from webcare.settings import Settings
@@ -195,7 +195,7 @@ class SuggestionPipeline:
                     channel=str(request.channel), agent=request.agent, n=self.settings.n_drafts, length_limit=limit,
                     prefix=prefix, concept=concept,
                 )
-            drafts = generated + drafts  # generator drafts first, the retrieval drafts stay as fallback
+            drafts = merge_drafts(generated, drafts)
             drafts = self.handover.apply(
                 drafts, flag_result.escalation, profile,
                 agent=request.agent, public=analysis.public, length_limit=limit, prefix=prefix,

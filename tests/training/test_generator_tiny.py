@@ -244,3 +244,13 @@ def test_heldout_metrics_score_the_draft_the_pipeline_would_show(bieb_examples, 
     assert samples.asked == [4, 4] and ranked["candidates"] == 4
     assert ranked["grounded_rate"] == 1.0  # the invented price is ranked behind the grounded drafts
     assert all("7,77" not in x["generated"] for x in ranked["samples"])
+
+
+def test_the_best_retrieval_draft_stays_second() -> None:
+    from webcare.generation import merge_drafts
+    from webcare.types import Draft
+
+    gen = [Draft(text=f"g{i}", score=0.9, sources=[], method="generator") for i in range(3)]
+    ret = [Draft(text=f"r{i}", score=0.8, sources=[], method="retrieval") for i in range(3)]
+    assert [d.text for d in merge_drafts(gen, ret)] == ["g0", "r0", "g1", "g2", "r1", "r2"]
+    assert merge_drafts([], ret) == ret and merge_drafts(gen, []) == gen
