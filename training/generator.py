@@ -371,7 +371,7 @@ def evaluate_generator(
     from webcare.drafting import RetrievalDrafter
     from webcare.generation import rank_generations
     from webcare.grounding import check_grounding
-    from webcare.guard import profile_evidence
+    from webcare.guard import draft_evidence
     from webcare.prompting import retrieval_query
 
     chosen = list(examples)[:limit] if limit else list(examples)
@@ -387,7 +387,7 @@ def evaluate_generator(
     samples: list[dict[str, str]] = []
     for example in tqdm(chosen, desc="eval", unit="ex", disable=not progress):
         limit_chars = profile.channel_limits.get(example.channel)
-        evidence = [*example.source_texts, example.message, example.thread_text, *profile_evidence(profile)]
+        evidence = draft_evidence(example.source_texts, example.message, [example.thread_text], profile)
         outs = generator.generate(example.messages, n=candidates, max_new_tokens=max_new_tokens_for(limit_chars))
         out = outs[rank_generations([o.text for o in outs], evidence)[0]]
         hyps.append(out.text)

@@ -21,7 +21,7 @@ from retrieval.retriever import Hit
 from webcare.artifacts import latest, read_info
 from webcare.consensus import grounded_consensus_order
 from webcare.grounding import check_grounding
-from webcare.guard import profile_evidence
+from webcare.guard import draft_evidence
 from webcare.prompting import build_messages, select_passages
 from webcare.settings import Settings
 from webcare.tone import _GREETING
@@ -170,8 +170,8 @@ class GenerationService:
         with self._generating:
             outputs = generator.generate(messages, n=sampled, max_new_tokens=max_new_tokens_for(length_limit, cap=cap), threads=threads)
         # the evidence the guard checks these drafts against (webcare.guard.guard_context)
-        evidence = [*(h.passage.content for h in passages), *(h.passage.text for h in passages), message]
-        evidence += [*(t.text for t in thread), *profile_evidence(profile)]
+        sources_text = [*(h.passage.content for h in passages), *(h.passage.text for h in passages)]
+        evidence = draft_evidence(sources_text, message, [t.text for t in thread], profile)
         outputs = [outputs[i] for i in rank_generations([o.text for o in outputs], evidence)]
         sources = [Source(id=h.passage.id, kind=h.passage.kind, score=round(h.score, 4), title=h.passage.title) for h in passages]
         confidence = round(passages[0].score, 4) if passages else 0.0

@@ -80,7 +80,7 @@ class GuardContext:
         return self.profile.is_public(self.channel)
 
     def evidence(self) -> list[str]:
-        return [*self.sources, self.message, *self.thread, *profile_evidence(self.profile)]
+        return draft_evidence(self.sources, self.message, self.thread, self.profile)
 
 
 @dataclass
@@ -105,6 +105,11 @@ def profile_evidence(profile: BrandProfile) -> list[str]:
     not invented."""
     hours = [f"{day} {value}" for day, value in profile.webcare_hours.items()]
     return [*hours, *profile.escalation_contacts.values(), *handover_texts(profile)]
+
+
+def draft_evidence(sources: Sequence[str], message: str, thread: Sequence[str], profile: BrandProfile) -> list[str]:
+    """What a draft's facts may come from: its sources, the message, the thread, the brand's own facts."""
+    return [*sources, message, *thread, *profile_evidence(profile)]
 
 
 def _split_frame(text: str, ctx: GuardContext) -> tuple[str, str, str]:
