@@ -30,6 +30,8 @@ from tqdm import tqdm  # noqa: E402
 
 from eval.metrics import chrf, sentence_chrf  # noqa: E402
 from models.generator import GENERATOR_DTYPES, ReplyGenerator, max_new_tokens_for  # noqa: E402
+from models.pii import PiiDetector  # noqa: E402
+from training.generator import retrieval_draft  # noqa: E402
 from training.generator_data import build_examples  # noqa: E402
 from training.retrieval_eval import heldout_retriever  # noqa: E402
 from webcare.artifacts import latest, read_info  # noqa: E402
@@ -37,7 +39,6 @@ from webcare.drafting import RetrievalDrafter  # noqa: E402
 from webcare.generation import rank_generations  # noqa: E402
 from webcare.grounding import check_grounding  # noqa: E402
 from webcare.guard import draft_evidence  # noqa: E402
-from webcare.prompting import retrieval_query  # noqa: E402
 from webcare.services import build_services  # noqa: E402
 from webcare.settings import Settings  # noqa: E402
 
@@ -65,25 +66,19 @@ def main() -> None:
     test = test[: args.limit]
     generator = ReplyGenerator.from_artifact(path, dtype=args.dtype, copy_bias=settings.generator_copy_bias)
     drafter = RetrievalDrafter(n_drafts=1)
+    pii = PiiDetector(kb.profile.pii_patterns)
     rows = []
     for e in tqdm(test, desc=f"{args.brand} samples", unit="ex"):
         limit = kb.profile.channel_limits.get(e.channel)
         outs = generator.generate(e.messages, n=args.samples, max_new_tokens=max_new_tokens_for(limit))
-        hits = retriever.search(kb_mask(services, args.brand, e.message), k=10, exclude_ids={f"past_answer:{e.id}"})
-        retrieved = drafter.draft(hits, kb.profile, length_limit=limit)
         rows.append({
-            "id": e.id, "target": e.target, "drafts": [o.text for o in outs], "retrieval": retrieved[0].text if retrieved else "",
+            "id": e.id, "target": e.target, "drafts": [o.text for o in outs], "retrieval": retrieval_draft(e, retriever, drafter, kb.profile, pii),
             "evidence": draft_evidence(e.source_texts, e.message, [e.thread_text], kb.profile), "seconds": outs[0].seconds,
         })
     if args.save:
         args.save.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     report(rows, args.samples)
     print(f"artifact {path.name}, {args.dtype}, p50 {statistics.median(r['seconds'] for r in rows):.2f} s per call of {args.samples} drafts")
-
-
-def kb_mask(services, brand: str, message: str) -> str:  # type: ignore[no-untyped-def]
-    """The retrieval query as the held-out evaluation builds it (personal data masked)."""
-    return services.registry.get(brand).pii.mask(retrieval_query(message, []))
 
 
 def report(rows: list[dict], samples: int) -> None:  # type: ignore[type-arg]

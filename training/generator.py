@@ -348,6 +348,16 @@ def run_dir_for(runs_root: Path, brand: str, config: GeneratorConfig, data: str)
 
 
 # evaluation ----------------------------------------------------------------------------------------
+def retrieval_draft(example: GenExample, retriever: Any, drafter: Any, profile: Any, pii: Any) -> str:
+    """The retrieval-only draft an example is compared with: the first draft from a search for its
+    message (personal data masked), the example's own past answer excluded."""
+    from webcare.prompting import retrieval_query
+
+    hits = retriever.search(pii.mask(retrieval_query(example.message, [])), k=10, exclude_ids={f"past_answer:{example.id}"})
+    drafts = drafter.draft(hits, profile, length_limit=profile.channel_limits.get(example.channel))
+    return drafts[0].text if drafts else ""
+
+
 def evaluate_generator(
     generator: Any,
     kb: Any,
@@ -372,7 +382,6 @@ def evaluate_generator(
     from webcare.generation import rank_generations
     from webcare.grounding import check_grounding
     from webcare.guard import draft_evidence
-    from webcare.prompting import retrieval_query
 
     chosen = list(examples)[:limit] if limit else list(examples)
     language = LanguageDetector()
@@ -396,10 +405,7 @@ def evaluate_generator(
         dutch += language.detect(out.text).language == "nl" if out.text.strip() else 0
         grounded += check_grounding(out.text, evidence).grounded
         if retriever is not None:
-            exclude = {f"past_answer:{e}" for e in [example.id]}
-            hits = retriever.search(pii.mask(retrieval_query(example.message, [])), k=10, exclude_ids=exclude)
-            drafts = drafter.draft(hits, profile, length_limit=limit_chars)
-            baseline.append(drafts[0].text if drafts else "")
+            baseline.append(retrieval_draft(example, retriever, drafter, profile, pii))
         if len(samples) < 5:
             samples.append({"message": example.message, "reference": example.target, "generated": out.text})
     n = max(len(chosen), 1)
