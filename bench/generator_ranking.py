@@ -2,16 +2,17 @@
 
     .venv/bin/python bench/generator_ranking.py [ARTIFACT_DIR] [--brand shop] [--samples 8] [--limit 80]
         [--dtype bfloat16] [--save rows.json]
+    .venv/bin/python bench/generator_ranking.py --load ARTIFACT_DIR/heldout_drafts.jsonl   # re-rank, no model
 
 For each held-out example (the artifact's own evaluation set: `training.generator_data.build_examples`,
 the retriever without the held-out conversations) the artifact samples ``--samples`` drafts in one
 call, as served (row 0 greedy, the others at T 0.7 / top-p 0.9, copy bias from the settings). Each
 prefix of k drafts is then ranked as the pipeline ranks them (`webcare.generation.rank_generations`:
-grounded drafts by consensus, then the rest) and the first one is scored against the agent's real
+grounded drafts free of the defects of `webcare.coherence` by consensus, then the rest) and the first one is scored against the agent's real
 reply. Prints corpus chrF++ and grounded rate per k (all, first half, second half of the examples),
 a random sample's chrF++, the best-of-k oracle, and the retrieval-only draft on the same examples.
 This is how the served default of 8 drafts was measured (README, 'Generator quality'). Slow: one
-served call per example (~9 s on 2 cores in bfloat16).
+served call per example (~9 s on 2 cores in bfloat16); ``--load`` re-ranks saved drafts in seconds.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from tqdm import tqdm  # noqa: E402
 
 from eval.metrics import chrf, sentence_chrf  # noqa: E402
 from models.generator import GENERATOR_DTYPES, ReplyGenerator, max_new_tokens_for  # noqa: E402
+from models.language import LanguageDetector  # noqa: E402
 from models.pii import PiiDetector  # noqa: E402
 from training.generator import retrieval_draft  # noqa: E402
 from training.generator_data import build_examples  # noqa: E402
 from training.retrieval_eval import heldout_retriever  # noqa: E402
 from webcare.artifacts import latest, read_info  # noqa: E402
 from webcare.drafting import RetrievalDrafter  # noqa: E402
-from webcare.generation import rank_generations  # noqa: E402
+from webcare.generation import rank_generations, system_prompt  # noqa: E402
 from webcare.grounding import check_grounding  # noqa: E402
 from webcare.guard import draft_evidence  # noqa: E402
 from webcare.services import build_services  # noqa: E402
@@ -51,7 +53,17 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=80, help="Held-out examples (the artifact's evaluation takes the first ones).")
     parser.add_argument("--dtype", default="bfloat16", choices=GENERATOR_DTYPES)
     parser.add_argument("--save", type=Path, help="Write every example's drafts, retrieval draft and reference here (JSON).")
+    parser.add_argument(
+        "--load", type=Path,
+        help="Re-rank saved drafts (seconds, no model) to try a ranking change: a --save file, or the heldout_drafts.jsonl "
+        "that an artifact's own evaluation wrote.",
+    )
     args = parser.parse_args()
+    if args.load:
+        text = args.load.read_text(encoding="utf-8")
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()] if args.load.suffix == ".jsonl" else json.loads(text)
+        report(rows, min(len(r["drafts"]) for r in rows))
+        return
 
     services = build_services(Settings(generator_enabled=False))
     settings = services.settings
@@ -74,6 +86,7 @@ def main() -> None:
         rows.append({
             "id": e.id, "target": e.target, "drafts": [o.text for o in outs], "retrieval": retrieval_draft(e, retriever, drafter, kb.profile, pii),
             "evidence": draft_evidence(e.source_texts, e.message, [e.thread_text], kb.profile), "seconds": outs[0].seconds,
+            "message": e.message, "instructions": system_prompt(e.messages), "language": kb.profile.language,
         })
     if args.save:
         args.save.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -83,6 +96,14 @@ def main() -> None:
 
 def report(rows: list[dict], samples: int) -> None:  # type: ignore[type-arg]
     refs = [r["target"] for r in rows]
+    detector = LanguageDetector()
+
+    def rank(row: dict, drafts: list[str]) -> list[int]:  # type: ignore[type-arg]
+        return rank_generations(
+            drafts, row["evidence"], message=row.get("message", ""), instructions=row.get("instructions", ""),
+            detector=detector, language=row.get("language", "nl"),
+        )
+
     half = len(rows) // 2
 
     def line(name: str, hyps: list[str], grounded: str = "") -> None:
@@ -91,7 +112,7 @@ def report(rows: list[dict], samples: int) -> None:  # type: ignore[type-arg]
 
     line("retrieval draft", [r["retrieval"] for r in rows])
     for k in range(1, samples + 1):
-        firsts = [r["drafts"][:k][rank_generations(r["drafts"][:k], r["evidence"])[0]] for r in rows]
+        firsts = [r["drafts"][:k][rank(r, r["drafts"][:k])[0]] for r in rows]
         ok = sum(check_grounding(t, r["evidence"]).grounded for t, r in zip(firsts, rows, strict=True)) / len(rows)
         line(f"first ranked of {k} drafts" + (" (greedy)" if k == 1 else ""), firsts, f"grounded {ok:.1%}")
     if samples > 1:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from eval import metrics as M
+from models.language import LanguageDetector
 from models.pii import PiiDetector
 from retrieval.documents import brand_passages
 from retrieval.kb_loader import BrandKB
@@ -350,7 +351,7 @@ def run_eval(
                 hits = pipeline.retrieve(runtime, query, mode=mode)
                 relevance[mode].append([h.passage.article_id == item.article_id for h in hits])
         served_versions = suggestion.versions
-        row = _item_row(item, suggestion, runtime, profile.language)
+        row = _item_row(item, suggestion, runtime, profile.language, pipeline.language)
         rows.append(row)
         bar.update()
     flag_rows = []
@@ -364,7 +365,7 @@ def run_eval(
     question_rows = []
     for item in questions:  # the chatbot's view: flags and retrieval drafts, no generation
         suggestion = pipeline.suggest(item.request, runtime=runtime, generate=False)
-        question_rows.append(_item_row(item, suggestion, runtime, profile.language))
+        question_rows.append(_item_row(item, suggestion, runtime, profile.language, pipeline.language))
         bar.update()
     bar.close()
 
@@ -394,7 +395,9 @@ def run_eval(
     return EvalRun(result, dict(timings))
 
 
-def _item_row(item: EvalItem, suggestion: Suggestion, runtime: BrandRuntime, language: str) -> dict[str, Any]:
+def _item_row(
+    item: EvalItem, suggestion: Suggestion, runtime: BrandRuntime, language: str, detector: LanguageDetector
+) -> dict[str, Any]:
     best = top_answer(suggestion)
     top_article = None
     if best is not None:
@@ -405,7 +408,7 @@ def _item_row(item: EvalItem, suggestion: Suggestion, runtime: BrandRuntime, lan
         draft = _draft_of(suggestion, method)
         if draft is None:
             continue
-        ctx = guard_context(draft, runtime, item.request)  # the serving guard's own evidence and rules
+        ctx = guard_context(draft, runtime, item.request, detector)  # the serving guard's own evidence and rules
         grounding = check_grounding(draft.text, ctx.evidence())
         drafts[method] = {
             "text": draft.text,

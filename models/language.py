@@ -212,6 +212,16 @@ class LanguageDetector:
                 return LanguageResult(found[0], found[1], "thread")
         return LanguageResult(self._default, 0.0, "default")
 
+    def function_word_hits(self, text: str) -> dict[str, int]:
+        """How many of each supported language's distinctive function words ``text`` contains (word
+        tokens, case-insensitive): evidence beside langdetect's verdict for short sentences."""
+        words = [w.lower() for w in clean_text(text).split()]
+        return {
+            language: sum(w in vocabulary for w in words)
+            for language in sorted(self._supported)
+            if (vocabulary := _FUNCTION_WORDS.get(language)) is not None
+        }
+
     # -- internals ------------------------------------------------------------
 
     def _get_factory(self) -> DetectorFactory:

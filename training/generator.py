@@ -35,6 +35,7 @@ from training.generator_example import GenExample
 log = logging.getLogger(__name__)
 
 IGNORE = -100
+HELDOUT_DRAFTS = "heldout_drafts.jsonl"  # in a generator artifact: every held-out example's sampled drafts
 PROMPT_HEAD_TOKENS = 96  # kept from the start of a prompt that must be shortened (system + channel line)
 
 
@@ -367,11 +368,15 @@ def evaluate_generator(
     limit: int | None = None,
     progress: bool = True,
     candidates: int = 1,
+    drafts_file: Path | None = None,
 ) -> dict[str, Any]:
     """Held-out metrics of a ReplyGenerator (model output, before the guard): chrF++ against the
     agents' real replies (and, given the retriever, the retrieval-only draft's chrF++ on the same
     examples), Dutch rate, grounded rate, latency. ``candidates``: drafts sampled per message and ranked
-    as the pipeline ranks them (webcare.generation.rank_generations); the first one is scored."""
+    as the pipeline ranks them (webcare.generation.rank_generations); the first one is scored.
+    ``drafts_file``: every example's sampled drafts, the one ranked first, the retrieval draft and the
+    agent's reply, one JSON object per line (for reading them all, and for ``bench/generator_ranking.py
+    --load`` to try another ranking without the model)."""
     from tqdm import tqdm
 
     from eval.metrics import chrf
@@ -379,7 +384,7 @@ def evaluate_generator(
     from models.language import LanguageDetector
     from models.pii import PiiDetector
     from webcare.drafting import RetrievalDrafter
-    from webcare.generation import rank_generations
+    from webcare.generation import RANKING, rank_generations, system_prompt
     from webcare.grounding import check_grounding
     from webcare.guard import draft_evidence
 
@@ -394,11 +399,16 @@ def evaluate_generator(
     dutch = grounded = 0
     seconds: list[float] = []
     samples: list[dict[str, str]] = []
+    rows: list[dict[str, Any]] = []
     for example in tqdm(chosen, desc="eval", unit="ex", disable=not progress):
         limit_chars = profile.channel_limits.get(example.channel)
         evidence = draft_evidence(example.source_texts, example.message, [example.thread_text], profile)
         outs = generator.generate(example.messages, n=candidates, max_new_tokens=max_new_tokens_for(limit_chars))
-        out = outs[rank_generations([o.text for o in outs], evidence)[0]]
+        order = rank_generations(
+            [o.text for o in outs], evidence, message=example.message, instructions=system_prompt(example.messages),
+            detector=language, language=profile.language,
+        )
+        out = outs[order[0]]
         hyps.append(out.text)
         refs.append(example.target)
         seconds.append(out.seconds)
@@ -406,12 +416,19 @@ def evaluate_generator(
         grounded += check_grounding(out.text, evidence).grounded
         if retriever is not None:
             baseline.append(retrieval_draft(example, retriever, drafter, profile, pii))
+        if drafts_file is not None:
+            rows.append({
+                "id": example.id, "message": example.message, "target": example.target, "drafts": [o.text for o in outs],
+                "first": order[0], "retrieval": baseline[-1] if retriever is not None else None, "evidence": evidence,
+                "instructions": system_prompt(example.messages), "language": profile.language, "seconds": out.seconds,
+            })
         if len(samples) < 5:
             samples.append({"message": example.message, "reference": example.target, "generated": out.text})
     n = max(len(chosen), 1)
     metrics: dict[str, Any] = {
         "n": len(chosen),
         "candidates": candidates,
+        "ranking": RANKING,
         "chrf++": round(chrf(hyps, refs) or 0.0, 2),
         "dutch_rate": round(dutch / n, 4),
         "grounded_rate": round(grounded / n, 4),
@@ -421,6 +438,8 @@ def evaluate_generator(
     if baseline:
         metrics["retrieval_baseline_chrf++"] = round(chrf(baseline, refs) or 0.0, 2)
         metrics["beats_retrieval_baseline"] = metrics["chrf++"] > metrics["retrieval_baseline_chrf++"]
+    if drafts_file is not None:
+        drafts_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return metrics
 
 
@@ -513,7 +532,7 @@ def write_artifact(
             with torch.inference_mode():
                 metrics["heldout"] = evaluate_generator(
                     generator, kb, test, retriever=retriever, limit=config.eval_limit, progress=progress,
-                    candidates=settings.generator_candidates,
+                    candidates=settings.generator_candidates, drafts_file=writer.path / HELDOUT_DRAFTS,
                 )
             h = metrics["heldout"]
             h["dtype"] = settings.generator_dtype  # measured as served; int8 grounds fewer greedy drafts (README)

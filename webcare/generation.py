@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from models.generator import ReplyGenerator, max_new_tokens_for
+from models.language import LanguageDetector
 from retrieval.kb_schema import BrandProfile
 from retrieval.retriever import Hit
 from webcare.artifacts import latest, read_info
+from webcare.coherence import draft_defects
 from webcare.consensus import grounded_consensus_order
 from webcare.grounding import check_grounding
 from webcare.guard import draft_evidence
@@ -64,12 +66,38 @@ def gate_reason(path: Path, settings: Settings) -> str | None:
     )
 
 
-def rank_generations(texts: Sequence[str], evidence: Sequence[str]) -> list[int]:
-    """The order in which sampled drafts are offered: grounded ones (every fact in ``evidence``: the
-    passages, the message, the thread, the brand's own facts) by consensus, then the rest. The pipeline
-    and the artifact's held-out evaluation both rank with this, so the gate judges what is served."""
-    verdicts = [bool(t.strip()) and check_grounding(t, evidence).grounded for t in texts]
+#: How sampled drafts are ranked, recorded in an artifact's held-out metrics (``heldout.ranking``); older
+#: artifacts without it were measured with grounding alone deciding which drafts come last.
+RANKING = "grounded and coherent first (webcare.coherence), then consensus"
+
+
+def rank_generations(
+    texts: Sequence[str],
+    evidence: Sequence[str],
+    *,
+    message: str = "",
+    instructions: str = "",
+    detector: LanguageDetector | None = None,
+    language: str = "nl",
+) -> list[int]:
+    """The order in which sampled drafts are offered: usable ones by consensus, then the rest. Usable:
+    grounded (every fact in ``evidence``: the passages, the message, the thread, the brand's own facts)
+    and free of the defects of ``webcare.coherence.draft_defects`` (repeating ``message``, reciting
+    ``instructions``: the system prompt, a sentence in another language when ``detector`` is given).
+    The pipeline and the artifact's held-out evaluation both rank with this, so the gate judges what
+    is served."""
+    verdicts = [
+        bool(t.strip())
+        and check_grounding(t, evidence).grounded
+        and not draft_defects(t, message=message, detector=detector, language=language, instructions=instructions)
+        for t in texts
+    ]
     return grounded_consensus_order(texts, verdicts)
+
+
+def system_prompt(messages: Sequence[dict[str, str]]) -> str:
+    """The generator's instructions in a chat prompt (its system message; empty when it has none)."""
+    return next((m["content"] for m in messages if m.get("role") == "system"), "")
 
 
 def merge_drafts(generated: Sequence[Draft], retrieved: Sequence[Draft]) -> list[Draft]:
@@ -83,8 +111,9 @@ def merge_drafts(generated: Sequence[Draft], retrieved: Sequence[Draft]) -> list
 class GenerationService:
     """Loads each brand's latest generator artifact on first use (and again when a newer one appears)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, language: LanguageDetector | None = None) -> None:
         self.settings = settings
+        self.language = language or LanguageDetector()  # ranks drafts with a sentence in another language last
         self._loaded: dict[str, tuple[Path, ReplyGenerator]] = {}
         self._verdicts: dict[Path, str | None] = {}
         self._lock = threading.Lock()
@@ -172,7 +201,11 @@ class GenerationService:
         # the evidence the guard checks these drafts against (webcare.guard.guard_context)
         sources_text = [*(h.passage.content for h in passages), *(h.passage.text for h in passages)]
         evidence = draft_evidence(sources_text, message, [t.text for t in thread], profile)
-        outputs = [outputs[i] for i in rank_generations([o.text for o in outputs], evidence)]
+        order = rank_generations(
+            [o.text for o in outputs], evidence, message=message, instructions=system_prompt(messages),
+            detector=self.language, language=profile.language,
+        )
+        outputs = [outputs[i] for i in order]
         sources = [Source(id=h.passage.id, kind=h.passage.kind, score=round(h.score, 4), title=h.passage.title) for h in passages]
         confidence = round(passages[0].score, 4) if passages else 0.0
         drafts: list[Draft] = []

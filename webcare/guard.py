@@ -10,10 +10,13 @@ is written to ``Draft.notes`` (prefix ``guard:``), so the agent sees why.
 | cliche opener (brand.yaml ``cliche_openers``) | repaired: opening sentence dropped; ranked down if nothing is left |
 | forbidden phrase / sending the customer elsewhere | repaired: sentence dropped; ranked down if it was the answer |
 | fact (number, time, price, URL, e-mail, phone) in neither sources, message, thread nor brand.yaml | ranked down |
+| repeats 8+ consecutive words of the customer's message back | ranked down |
+| a sentence in neither the brand's language nor the customer's (needs a language detector in the context) | repaired: sentence dropped; ranked down if it was the answer |
 | signature missing or another agent's | repaired: the signing agent's signature |
 | longer than the channel limit | repaired: cut on a sentence boundary |
 
-The fact check is webcare/grounding.py (shared with eval).
+The fact check is webcare/grounding.py (shared with eval); the echo and language checks are
+webcare/coherence.py (shared with the generator's ranking).
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from models.language import LanguageDetector
 from models.pii import PiiDetector
 from retrieval.kb_schema import Agent, BrandProfile
+from webcare.coherence import ECHO_MIN_WORDS, clip, foreign_sentences, message_language, shared_run
 from webcare.grounding import check_grounding
 from webcare.handover import handover_texts
 from webcare.tone import _EMOJI, _GREETING, fit_length, remove_emoji, signature, to_register
@@ -54,6 +59,8 @@ GUARD_RULES: tuple[str, ...] = (
     "forbidden_phrase",
     "redirect",
     "ungrounded",
+    "echo",
+    "language",
     "signature",
     "over_limit",
 )
@@ -74,6 +81,7 @@ class GuardContext:
     thread: Sequence[str] = ()
     sources: Sequence[str] = ()
     pii: PiiDetector | None = None
+    language: LanguageDetector | None = None
 
     @property
     def public(self) -> bool:
@@ -190,6 +198,20 @@ def check_draft(text: str, ctx: GuardContext) -> GuardResult:
     if grounding.invented:
         facts = ", ".join(dict.fromkeys(f.raw for f in grounding.invented))
         findings.append(GuardFinding("ungrounded", f"facts in neither sources nor message: {facts}", False))
+    # the customer's own words back
+    echoed = shared_run(body, ctx.message, ECHO_MIN_WORDS)
+    if echoed:
+        findings.append(GuardFinding("echo", f"repeats the customer's message: '{clip(echoed)}'", False))
+    # sentences in another language
+    if ctx.language is not None:
+        customer = message_language(ctx.message, ctx.language)
+        for sentence in foreign_sentences(body, ctx.language, profile.language, also=[customer] if customer else []):
+            rest, ok = _drop_sentences(body, sentence.lower())
+            if ok:
+                body = rest
+                findings.append(GuardFinding("language", f"removed a sentence not in the brand's language: '{clip(sentence)}'", True))
+            else:
+                findings.append(GuardFinding("language", f"not in the brand's language: '{clip(sentence)}'", False))
     # signature
     wanted = signature(tone, ctx.agent)
     if sign != wanted:
@@ -238,8 +260,9 @@ def guard_drafts(drafts: Sequence[Draft], ctx_for: GuardContext | Sequence[Guard
     return [d for _, _, d in ranked]
 
 
-def guard_context(draft: Draft, runtime: object, request: object) -> GuardContext:
-    """The guard context of one pipeline draft: its sources' text from the brand's index."""
+def guard_context(draft: Draft, runtime: object, request: object, language: LanguageDetector | None = None) -> GuardContext:
+    """The guard context of one pipeline draft: its sources' text from the brand's index; ``language``
+    enables the check for sentences in another language."""
     store = runtime.store  # type: ignore[attr-defined]
     profile = runtime.kb.profile  # type: ignore[attr-defined]
     sources = [p.content for s in draft.sources if (p := store.get(s.id)) is not None]
@@ -252,4 +275,5 @@ def guard_context(draft: Draft, runtime: object, request: object) -> GuardContex
         thread=[t.text for t in request.thread],  # type: ignore[attr-defined]
         sources=sources,
         pii=runtime.pii,  # type: ignore[attr-defined]
+        language=language,
     )

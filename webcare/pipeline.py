@@ -63,7 +63,7 @@ class SuggestionPipeline:
         self.language = language or LanguageDetector()
         self.drafter = RetrievalDrafter(n_drafts=settings.n_drafts, candidates=settings.draft_candidates)
         self.bars = BarStore(settings)  # per-brand auto-answer confidence bars, chosen by eval
-        self.generator = GenerationService(settings)  # the brand's fine-tuned generator, if it has one
+        self.generator = GenerationService(settings, self.language)  # the brand's fine-tuned generator, if it has one
         self.handover = HandoverDrafter()  # escalated messages: a draft that takes the matter on, first
 
     # stages -------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ class SuggestionPipeline:
             )
         with timer.stage("guard"):
             # the guard also masks any personal data in a draft on a public channel
-            drafts = guard_drafts(drafts, [guard_context(d, runtime, request) for d in drafts])
+            drafts = guard_drafts(drafts, [guard_context(d, runtime, request, self.language) for d in drafts])
             if flag_result.escalation.value:
                 contacts = [
                     f"{reason} -> {profile.escalation_contacts[reason]}"
