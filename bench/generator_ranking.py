@@ -33,10 +33,12 @@ from eval.metrics import chrf, sentence_chrf  # noqa: E402
 from models.generator import GENERATOR_DTYPES, ReplyGenerator, max_new_tokens_for  # noqa: E402
 from models.language import LanguageDetector  # noqa: E402
 from models.pii import PiiDetector  # noqa: E402
+from models.vocabulary import Vocabulary  # noqa: E402
 from training.generator import retrieval_draft  # noqa: E402
 from training.generator_data import build_examples  # noqa: E402
 from training.retrieval_eval import heldout_retriever  # noqa: E402
 from webcare.artifacts import latest, read_info  # noqa: E402
+from webcare.coherence import brand_vocabulary  # noqa: E402
 from webcare.drafting import RetrievalDrafter  # noqa: E402
 from webcare.generation import rank_generations, system_prompt  # noqa: E402
 from webcare.grounding import check_grounding  # noqa: E402
@@ -59,13 +61,14 @@ def main() -> None:
         "that an artifact's own evaluation wrote.",
     )
     args = parser.parse_args()
+    services = build_services(Settings(generator_enabled=False))
     if args.load:
         text = args.load.read_text(encoding="utf-8")
         rows = [json.loads(line) for line in text.splitlines() if line.strip()] if args.load.suffix == ".jsonl" else json.loads(text)
-        report(rows, min(len(r["drafts"]) for r in rows))
+        vocabulary = brand_vocabulary(services.registry.current_kb(args.brand), without_answers={r["id"] for r in rows})
+        report(rows, min(len(r["drafts"]) for r in rows), vocabulary)
         return
 
-    services = build_services(Settings(generator_enabled=False))
     settings = services.settings
     path = args.artifact or latest(settings.artifacts_dir, args.brand, "generator")
     if path is None:
@@ -90,18 +93,18 @@ def main() -> None:
         })
     if args.save:
         args.save.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
-    report(rows, args.samples)
+    report(rows, args.samples, brand_vocabulary(kb, without_answers={e.id for e in test}))
     print(f"artifact {path.name}, {args.dtype}, p50 {statistics.median(r['seconds'] for r in rows):.2f} s per call of {args.samples} drafts")
 
 
-def report(rows: list[dict], samples: int) -> None:  # type: ignore[type-arg]
+def report(rows: list[dict], samples: int, vocabulary: Vocabulary | None = None) -> None:  # type: ignore[type-arg]
     refs = [r["target"] for r in rows]
     detector = LanguageDetector()
 
     def rank(row: dict, drafts: list[str]) -> list[int]:  # type: ignore[type-arg]
         return rank_generations(
             drafts, row["evidence"], message=row.get("message", ""), instructions=row.get("instructions", ""),
-            detector=detector, language=row.get("language", "nl"),
+            detector=detector, language=row.get("language", "nl"), vocabulary=vocabulary,
         )
 
     half = len(rows) // 2

@@ -112,13 +112,20 @@ def wilson_lower(successes: int, n: int, z: float = 1.96) -> float | None:
 # text overlap (sacrebleu) -------------------------------------------------------------------------------
 
 
-def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float | None:
-    """Corpus chrF++ (character 6-grams + word 2-grams, beta 2), 0-100."""
+def chrf(hypotheses: Sequence[str], references: Sequence[str], *, beta: int = 2) -> float | None:
+    """Corpus chrF++ (character 6-grams + word 2-grams), 0-100. ``beta`` 2 (the standard, the quality
+    bar's) weighs recall twice as much as precision, so longer drafts score higher; 1 weighs them alike."""
     if not hypotheses:
         return None
     from sacrebleu.metrics import CHRF
 
-    return float(CHRF(word_order=2).corpus_score(list(hypotheses), [list(references)]).score)
+    return float(CHRF(word_order=2, beta=beta).corpus_score(list(hypotheses), [list(references)]).score)
+
+
+def length_ratio(hypotheses: Sequence[str], references: Sequence[str]) -> float | None:
+    """Characters written per character of the references (1.0: as long as the agents' replies)."""
+    total = sum(len(r) for r in references)
+    return sum(len(h) for h in hypotheses) / total if hypotheses and total else None
 
 
 def sentence_chrf(hypothesis: str, reference: str) -> float:

@@ -461,6 +461,8 @@ def _generation(services: Services, rows: list[dict[str, Any]], brand: str) -> d
         out[key] = {
             "n": len(pairs),
             "chrf": M.chrf(hyps, refs),
+            "chrf_balanced": M.chrf(hyps, refs, beta=1),  # chrF++ rewards length (recall x2): read both
+            "length_ratio": M.length_ratio(hyps, refs),
             "bleu": M.bleu(hyps, refs),
             "embedding_cosine": sum(cosines) / len(cosines),
             "dutch_rate": M.rate([language.detect(h).language == profile_language for h in hyps]),

@@ -28,9 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from models.abuse_rules import counter_speech, group_abuse, harmless_flikker, negated_before
-from models.lexicon import NEGATED_AFTER as _NEGATED_AFTER
-from models.lexicon import deobfuscate as _deobfuscate
-from models.lexicon import rx as _rx
+from models.lexicon import NEGATED_AFTER, deobfuscate, rx
 from models.pii import PiiDetector
 
 __all__ = ["EscalationRules", "RuleHit", "thread_state", "ThreadState", "tokens"]
@@ -44,7 +42,7 @@ class RuleHit:
 
 def _negated(message: str, match: re.Match[str]) -> bool:
     """'ik zou nooit ...' before, or Dutch 'ik haat X niet' after the match."""
-    return bool(_NEGATION.search(message[: match.start()][-30:]) or _NEGATED_AFTER.match(message[match.end() :]))
+    return bool(_NEGATION.search(message[: match.start()][-30:]) or NEGATED_AFTER.match(message[match.end() :]))
 
 
 def _original(message: str, clean: str, match: re.Match[str]) -> str:
@@ -74,7 +72,7 @@ def tokens(text: str) -> list[str]:
 # negation right before a cue ("geen advocaat nodig", "niet gehackt") cancels it
 _NEGATION = re.compile(r"(?:\b(?:geen|niet|nooit|zonder)\s+(?:\w+\s+)?)$", re.IGNORECASE)
 
-_LEGAL_STRONG = _rx(
+_LEGAL_STRONG = rx(
     r"ACM", r"consumentenbond", r"geschillencommissie", r"kantonrechter", r"rechtsbijstand\w*", r"juristen",
     r"aanklagen", r"aanklacht", r"ingebrekestelling", r"sommatie", r"namens (?:mijn|onze) cli[eë]nt\w*", r"bij gebreke (?:waarvan|daarvan)", r"dagvaard\w*", r"kort geding",
     r"thuiswinkel waarborg", r"juridische stappen", r"autoriteit persoonsgegevens", r"aangifte (?:\w+ ){0,3}gedaan",
@@ -84,11 +82,11 @@ _LEGAL_STRONG = _rx(
     r"(?:sleep|slepen|sleept) (?:\w+ ){0,2}voor de rechter",
     r"formeel in gebreke", r"(?:stel|stellen) (?:ik|wij|we) (?:\S+ ){0,2}(?:hierbij |formeel )*in gebreke",
 )
-_LEGAL_ENTITY = _rx(
+_LEGAL_ENTITY = rx(
     r"advoca(?:at|ten)", r"jurist", r"rechter", r"rechtszaak", r"rechtbank", r"(?:nationale |gemeentelijke )?ombudsman",
     r"juridisch(?:e)? (?:loket|weg)", r"aangifte", r"politie", r"incassobureau", r"procedure",
 )
-_LEGAL_CUE = _rx(
+_LEGAL_CUE = rx(
     r"ik ga", r"ga ik", r"stap(?:pen)? ik", r"ik stap", r"schakel\w*", r"inschakelen", r"neemt contact",
     r"leg\w* (?:ik )?(?:dit|het)? ?voor", r"voorleggen", r"ingelicht", r"melden", r"meld(?:t)? ik", r"ga melden",
     r"klacht", r"ingediend", r"indienen", r"aangifte doen", r"doe ik aangifte", r"overweeg\w*",
@@ -99,10 +97,10 @@ _LEGAL_CUE = _rx(
     r"(?:gaat|gaan) (?:er |hier |dit )?(?:eens )?naar kijken", r"volgens (?:hen|hem|haar|de wet)", r"(?:zijn|is) (?:jullie |u )?verplicht",
     r"voorgelegd", r"(?:we|wij) stappen", r"(?:laten|laat|liet) (?:\w+ )?(?:opstellen|opmaken|versturen)", r"stappen (?:we|wij|naar)", r"(?:mijn|m'n|mn) (?:advocaat|jurist|rechtsbijstand)",
 )
-_LEGAL_TOPIC = _rx(r"boeken? over", r"thriller", r"roman", r"\w*studie", r"wil \w+ worden", r"spreekuur", r"zoek\w* (?:een|naar)",
+_LEGAL_TOPIC = rx(r"boeken? over", r"thriller", r"roman", r"\w*studie", r"wil \w+ worden", r"spreekuur", r"zoek\w* (?:een|naar)",
                    r"opzoeken", r"informatie over", r"lezing over")
 
-_MEDIA_ENTITY = _rx(
+_MEDIA_ENTITY = rx(
     r"journalist\w*", r"verslaggever\w*", r"redactie", r"krant(?:en)?", r"\w*(?:courant|dagblad)", r"de pers",
     r"radar", r"kassa", r"opgelicht\?*", r"tros", r"omroep \w+", r"rtl(?: nieuws)?", r"nos", r"telegraaf",
     r"tv(?:-programma)?", r"televisie", r"nieuws", r"tiktok", r"youtube", r"insta(?:gram)?", r"twitter", r"op x",
@@ -110,7 +108,7 @@ _MEDIA_ENTITY = _rx(
     r"\w*nieuwsblad", r"\w*krant(?:en|je)?", r"(?:dag|week|huis-aan-huis|ochtend|avond|wijk)blad\w*", r"blog", r"vlog", r"podcast", r"buurtapp", r"wijkapp", r"nextdoor", r"whatsappgroep\w*",
     r"buurtgroep\w*", r"omroep\w*", r"radio\w*", r"(?:de )?media", r"artikel", r"rtv \w+", r"regionale? (?:omroep|zender|tv)",
 )
-_MEDIA_CUE = _rx(
+_MEDIA_CUE = rx(
     r"gemaild", r"gestuurd", r"doorsturen", r"ingelicht", r"gesproken", r"getipt", r"tippen", r"gedeeld",
     r"delen", r"zetten", r"zet ik", r"ik zet", r"gaat (?:zo )?op", r"staat (?:het |erop|er op|op)\w*",
     r"komt (?:het )?in", r"misschien iets voor jullie", r"heel nederland", r"iedereen mag", r"eens kijken",
@@ -125,7 +123,7 @@ _MEDIA_CUE = _rx(
     r"doorgestuurd", r"vond(?:en)? (?:\w+ ){0,6}interessant",
     r"(?:werkt|werken) (?:\w+ ){0,2}(?:bij|voor) (?:de |het )?(?:rtl|nos|sbs|omroep|\w*krant|redactie|radar|kassa|opgelicht|tv|televisie)\w*",
 )
-_MEDIA_STRONG = _rx(
+_MEDIA_STRONG = rx(
     r"viraal", r"\d+(?:[.,]\d+)?k (?:volgers|subs|abonnees|followers)", r"@omroep\w*", r"in de uitzending", r"ingezonden brief",
     r"namens (?:radio|tv|omroep|de krant|het programma)\b", r"wil (?:\w+ ){0,2}(?:verhaal|artikel|stuk) (?:\w+ )?(?:plaatsen|publiceren|brengen)", r"(?:omroep|krant|redactie) (?:\w+ ){0,2}(?:eens )?uitzoeken", r"\d{1,3}(?:\.\d{3})+ (?:leden|volgers|abonnees)",
     r"ik ben journalist", r"journalist (?:bij|voor|van)", r"verslaggever", r"redacteur", r"opiniestuk", r"rt dit", r"\d+ retweets",
@@ -141,7 +139,7 @@ _MEDIA_STRONG = _rx(
 # a television the customer bought is a product, not the medium: "een televisie gekocht", "mijn tv"
 _DEVICE_BEFORE = re.compile(r"(?:een|mijn|m'n|mn|die|deze|onze|ons|nieuwe|geannuleerde|kapotte|defecte)\s+$", re.IGNORECASE)
 
-_CHURN_CANCEL = _rx(
+_CHURN_CANCEL = rx(
     r"opzeggen", r"opgezegd", r"zeg\w* (?:\S+ ){0,4}op", r"\S+ opzeg", r"beëindig\w*", r"beeindig\w*",
     r"(?:lidmaatschap|(?:\w+-)?abonnement|account|pas) (?:\w+ ){0,3}(?:stoppen|stopzetten|stopgezet|opheffen|opgeheven|verwijderen|sluiten|schrappen)",
     r"stop(?:pen)? (?:met|ermee)", r"overstappen(?! naar (?:een )?(?:basis|plus|totaal|compleet|jeugd|premium|student|ander(?:e)? (?:abonnement|pakket)|goedkoper))", r"stap (?:ik )?over", r"ga (?:ik )?(?:wel )?naar (?:de )?(?:bieb|bibliotheek|coolblue|bol|mediamarkt|amazon|de concurrent|een ander)\w*",
@@ -187,21 +185,21 @@ _CHURN_CANCEL = _rx(
     r"(?:al|gewoon|maar|inmiddels) (?:\w+ ){0,2}bij een andere (?:webshop|winkel|aanbieder|bibliotheek|bieb) (?:\w+ ){0,3}(?:besteld|gekocht|gehaald)",
 )
 # what is cancelled is not the relationship: a newsletter, a notification, one order or reservation
-_CHURN_OBJECT_ONLY = _rx(r"nieuwsbrief\w*", r"mailing\w*", r"notificatie\w*", r"meldingen", r"pushberichten", r"reservering\w*", r"herinnering\w*", r"sms(?:-?je)?s?", r"e-?mails")
-_CHURN_PAST = _rx(
+_CHURN_OBJECT_ONLY = rx(r"nieuwsbrief\w*", r"mailing\w*", r"notificatie\w*", r"meldingen", r"pushberichten", r"reservering\w*", r"herinnering\w*", r"sms(?:-?je)?s?", r"e-?mails")
+_CHURN_PAST = rx(
     r"had (?:ik )?(?:al )?opgezegd", r"terwijl ik (?:\w+ ){0,4}opgezegd", r"['‘][^'’]*opzeggen[^'’]*['’]",
     r"(?:toen|destijds|vroeger|jaren geleden) (?:\w+ ){0,2}opgezegd", r"(?:weer|opnieuw) lid", r"ben ik (?:weer )?terug",
     # a pause is not a goodbye
     r"tijdelijk (?:\w+ )?(?:stop|stopzet|pauze|pauzeer|bevries|on hold)\w*",
     r"(?:moet|kan) ik (?:\w+ ){0,3}(?:zelf|eerst) opzeggen",
 )
-_CHURN_THIRD_PARTY = _rx(
+_CHURN_THIRD_PARTY = rx(
     r"overleden", r"(?:zijn|haar) (?:lidmaatschap|abonnement|pas|account)",
     r"van mijn (?:vader|moeder|dochter|zoon|man|vrouw|opa|oma|kind|kinderen)",
     r"(?:abonnement|lidmaatschap) van (?:mijn|m'n|mn) \w+", r"gaat (?:studeren|verhuizen)",
 )
 
-_SAFETY = _rx(
+_SAFETY = rx(
     r"(?:levens)?gevaar(?:lijk)?", r"gewond\w*", r"verwond\w*", r"bloed\w*", r"gebroken (?:pols|arm|been|enkel|heup|neus)",
     r"(?:pols|arm|been|enkel|heup|neus) (?:\w+ )?gebroken", r"(?:ben|is|zijn) (?:\w+ )?(?:gevallen|gestruikeld|uitgegleden)",
     r"gestruikeld", r"uitgegleden", r"bijna (?:\w+ )?(?:gevallen|vallen|van de trap)",
@@ -263,9 +261,9 @@ _SAFETY = _rx(
     r"(?:stekker|snoer|adapter|lader|oplader) (?:\w+ ){0,4}(?:wordt|werd|is|was|blijft) (?:\w+ )?(?:heel |erg |super |gloeiend |te )?(?:warm|heet)",
     r"opzwell\w*", r"(?:zwelt|zwol|bolt) (?:\w+ ){0,2}op", r"(?:bel|belde|bellen|gebeld) (?:\w+ ){0,2}brandweer", r"brandweer (?:\w+ ){0,2}(?:bellen|gebeld|kwam|moest|erbij)",
 )
-_SAFETY_NEG = _rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
+_SAFETY_NEG = rx(r"getest", r"test", r"oefening", r"toegankelijk\w*", r"drempel", r"\w*cursus\w*", r"\w*workshop\w*")
 
-_SECURITY = _rx(
+_SECURITY = rx(
     r"gehackt", r"gehacked", r"hacker(?:s)?", r"phishing\w*", r"nep(?:mail|sms|site|bericht|link)\w*", r"lijkt me nep",
     r"(?:is )?(?:dit|dat) (?:echt )?van jullie\?*", r"opgelicht", r"oplichting\w*", r"fraude\w*", r"frauduleu\w*", r"datalek\w*",
     r"iemand (?:anders )?(?:gebruikt|heeft|leent|bestelt|logt)\w* (?:\w+ ){0,3}(?:mijn|m'n|mn) (?:pas|account|gegevens|e-?mail\w*|wachtwoord)",
@@ -317,9 +315,9 @@ _SECURITY = _rx(
     r"jullie (?:zijn|waren) (?:dat|die|dit) (?:toch )?niet", r"(?:via|met) een link (?:\w+ ){0,3}(?:betalen|inloggen|bevestigen)",
     r"(?:telefoonnummer|e-?mailadres|wachtwoord|rekeningnummer) (?:in|van) (?:mijn|m'n|mn) account (?:\w+ ){0,2}(?:anders|gewijzigd|veranderd)",
 )
-_SECURITY_NEG = _rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten", r"(?:had|heb) ik (?:\w+ )?nog nooit gedaan")
+_SECURITY_NEG = rx(r"niet omdat er iets mis is", r"hoe verander ik", r"ben (?:hem|het|mijn wachtwoord) vergeten", r"(?:had|heb) ik (?:\w+ )?nog nooit gedaan")
 
-_INSULT = _rx(
+_INSULT = rx(
     r"prutser\w*", r"idioot", r"idioten", r"sukkel\w*", r"trut\w*", r"klootzak\w*", r"\w*kanker\w*", r"\w*tyfus\w*", r"debiel\w*",
     r"incompetent\w*", r"waardeloze? (?:club|bedrijf|tent|service|mensen|zooi)", r"schaam (?:je|jullie)", r"leer je vak",
     r"hou je (?:mond|bek)", r"stelletje \w+", r"minkukel\w*", r"\w*kolere\w*", r"\w*klere(?:lijers?|zooi|bedrijf|bende|tent)",
@@ -331,23 +329,23 @@ _INSULT = _rx(
 )
 # Mild curses ("kut", "klote", also inside compounds: "kutbieb", "klotebedrijf") are heated over a
 # complaint, not in a happy message ("kut weer vandaag, maar gelukkig kwam mijn boek op tijd").
-_CURSE = _rx(r"\w*kut\w*", r"\w*klote\w*", r"godverdomme", r"godver", r"gvd", r"shit(?:zooi|bedrijf|service|tent)")
+_CURSE = rx(r"\w*kut\w*", r"\w*klote\w*", r"godverdomme", r"godver", r"gvd", r"shit(?:zooi|bedrijf|service|tent)")
 _CURSE_FALSE = re.compile(r"^(?:kutje|kutter\w*)$", re.IGNORECASE)
 # Spelling variants and abbreviations written to dodge filters: "kkr"/"kk"/"kenker" (kanker), "tyf"/"tiefus"
 # (tyfus), "gvd", "kolere"; leetspeak ("k4nker", "1d10ten") and masked letters ("k*t", "t*ring") are undone by
-# _deobfuscate before the lexicons are matched.
-_SLUR_VARIANTS = _rx(
+# deobfuscate before the lexicons are matched.
+_SLUR_VARIANTS = rx(
     r"kkr", r"kk", r"kenker\w*", r"kankah?\w*", r"kangker\w*", r"tyf(?:es|us)?\w*", r"tief(?:es|us)\w*", r"tyvus\w*", r"teringl[ij]+er\w*",
     r"kolere\w*", r"fck(?:ing)?", r"kk(?:r)?(?:bedrijf|bende|zooi|tent|app|bieb|service|mensen|irritant|slecht|lijers?)",
 )
 # the disease, not the swear word: "boeken over kanker", "longkanker", "tyfusvaccin"
-_MEDICAL = _rx(
+_MEDICAL = rx(
     r"(?:long|borst|darm|huid|prostaat|bot|bloed|baarmoederhals|alvleesklier|slokdarm|keel|maag)kanker", r"kanker(?:patiënt|onderzoek|behandeling|bestrijding|fonds|centrum|afdeling|zorg|cel|gezwel)\w*",
     r"(?:over|aan|met|tegen|heeft|had|kreeg|krijgt|heb) (?:\w+ )?(?:kanker|tyfus)", r"tyfus[- ]?(?:vaccin|prik|bacterie)\w*", r"kwf", r"chemo\w*", r"diagnose",
 )
 # Threats of violence and dehumanising abuse: always escalated, whoever they target (staff,
 # other customers or a group), so that a moderator or the safety contact sees them.
-_THREAT = _rx(
+_THREAT = rx(
     r"(?:vermoord|afslacht|afmaak|neersteek|neerschiet|doodschiet|doodsla|doodmaak|wurg|opblaas|in elkaar (?:sla|trap))\w*",
     r"(?:af te slachten|dood te (?:schieten|slaan|maken)|de keel (?:door)?(?:te )?(?:snijden|doorgesneden))",
     r"laten (?:lijden|boeten|creperen)", r"(?:moeten|moet|zouden) (?:\w+ ){0,3}(?:dood|afgemaakt|uitgeroeid|opgehangen|vergast)",
@@ -361,15 +359,15 @@ _GROUPS = (
     r"(?:moslims?|joden|jood|homo\w*|lesbo\w*|vrouwen|immigranten|buitenlanders|gehandicapten|transgenders?|"
     r"zwarte\w*|marokkanen|turken|vluchtelingen|asielzoekers|allochtonen)"
 )
-_DEHUMANISE = _rx(
+_DEHUMANISE = rx(
     r"(?:zijn|bent|is) (?:\w+ ){0,2}(?:een )?(?:plaag|virus|ongedierte|uitschot|tuig|parasieten|ratten|kakkerlakken|vuil|beesten|verspilling van ruimte)",
     r"(?:verafschuw|walg van|haat|minacht\w*(?: voor)?) (?:alle |die |de )?" + _GROUPS,
 )
 _SHOUT_ALLOW = {"ACM", "BSN", "IBAN", "NOS", "RTL", "TV", "AVG", "ISBN", "OLED", "USB", "HDMI", "LG", "QLED", "WIFI", "PDF", "DM", "PB", "NRC", "AD", "ING", "ABN", "AMRO", "RABO", "SMS", "PIN", "OK", "KPN", "NL", "HP", "JBL", "SSD", "RAM", "GB", "TB", "HD", "UHD", "WC", "EHBO"}
-_POSITIVE = _rx(r"eindelijk", r"top", r"super", r"geweldig", r"blij", r"dank\w*", r"bedankt", r"yes", r"jaa+", r"mooi", r"fijn", r"gelukkig")
+_POSITIVE = rx(r"eindelijk", r"top", r"super", r"geweldig", r"blij", r"dank\w*", r"bedankt", r"yes", r"jaa+", r"mooi", r"fijn", r"gelukkig")
 
 # --- repeated: thread shows an unsolved problem reported again ------------------------------------
-_REPEAT_MARK = _rx(
+_REPEAT_MARK = rx(
     r"nog steeds", r"nog altijd", r"alweer", r"weer (?:\w+ )?(?:kapot|stuk|mis|niks|niets|niet|dicht|vervallen|zoek|hetzelfde|dezelfde|fout|leeg|open)", r"wederom",
     r"(?:[2-9]|\d{2,}|twee|drie|vier|vijf|zes)(?:e|de|ste)? keer", r"voor de (?:\d+e|zoveelste|tweede|derde|vierde|vijfde) keer",
     r"zoveelste", r"(?:zelfde|dezelfde|hetzelfde) (?:probleem|melding|verhaal|fout|antwoord)", r"zelfde probleem",
@@ -399,7 +397,7 @@ _REPEAT_MARK = _rx(
     r"ook niet na (?:mijn|m'n|onze) (?:mail|bericht|telefoontje)", r"niemand (?:heeft|die) (?:\w+ )?(?:teruggebeld|gereageerd|gebeld)",
 )
 # the customer's own record of reporting it before: counts without a thread (e-mail, a new post)
-_REPEAT_SELF = _rx(
+_REPEAT_SELF = rx(
     r"(?:tweede|derde|vierde|vijfde|zesde|\d+e) (?:\w+ ){0,2}(?:mail|bericht|melding|klacht|keer dat ik)\w* (?:\w+ ){0,2}(?:over|hierover|voor) (?:hetzelfde|dit|dezelfde)",
     r"(?:inmiddels|nu al) (?:mijn |de )?(?:tweede|derde|vierde|vijfde|\d+e) (?:mail|bericht|melding|keer)",
     r"zie (?:mijn|m'n|onze) (?:eerdere )?(?:mails?|berichten|e-?mails?) van", r"(?:vorige|afgelopen) (?:week|maand) (?:\w+ ){0,3}(?:al )?(?:gemeld|gemaild|gebeld|geappt|gevraagd)",
@@ -417,7 +415,7 @@ _REPEAT_SELF = _rx(
     r"moet ik (?:\w+ ){0,3}nog (?:een keer|eens|een derde keer) (?:\w+ ){0,2}(?:uitleggen|vertellen|melden|zeggen|vragen)",
     r"(?:verzoek|vraag|verzoeken|vragen) (?:ik |wij |we )?(?:u|jullie) (?:hierbij )?(?:nogmaals|opnieuw|wederom)",
 )
-_RESOLVED = _rx(
+_RESOLVED = rx(
     r"opgelost", r"gerepareerd", r"gemaakt", r"teruggezet", r"teruggestort", r"terugbetaald", r"kwijtgescholden", r"nagestuurd",
     r"verstuurd", r"ingeleverd", r"geregeld", r"verlengd", r"toegevoegd", r"aangepast", r"werkt (?:het )?weer", r"doet het weer",
     r"vervangen", r"omgeruild", r"gecrediteerd", r"klaargezet", r"ligt (?:\w+ )?klaar", r"staat (?:\w+ )?klaar",
@@ -428,25 +426,25 @@ _TAKING_ON = (
     r"doorgezet", r"doorgegeven", r"doorgestuurd", r"in behandeling", r"ik meld het", r"gemeld", r"binnen \d+ (?:uur|dagen|werkdagen)",
     r"(?:dat|dit|het) zoek (?:ik|we) (?:\w+ ){0,4}uit",
 )
-_DEFERRAL = _rx(
+_DEFERRAL = rx(
     *_TAKING_ON, r"laten (?:je|u) (?:zo )?weten", r"zo snel mogelijk", r"nog even geduld", r"stuur (?:je|u) (?:ons )?(?:even )?(?:een )?(?:dm|pb|privébericht)",
     r"monteur is besteld", r"verwachten", r"moet (?:deze week|morgen|binnenkort)", r"zou (?:morgen|vandaag)",
     r"pakken (?:je|uw) (?:mail|vraag) (?:vandaag )?op", r"excuus", r"sorry", r"helaas", r"dat is ons beleid", r"ingeschakeld",
 )
 # the agent took a problem on: the customer's turn before it reported one
-_LOOKING_INTO = _rx(
+_LOOKING_INTO = rx(
     *_TAKING_ON, r"onderzoek\w*", r"navraag", r"nagevraagd", r"neem\w* (?:\w+ ){0,3}contact (?:met (?:je|u) )?op",
     r"investigat\w*", r"looking into", r"look into",
 )
-_HAPPY_END = _rx(r"werkt (?:het |hij |ie )?weer", r"doet het weer", r"(?<!worden )(?<!wordt )(?<!zou )opgelost", r"gelukt", r"binnen(?:gekomen)?!", r"ontvangen!", r"dat ging snel", r"top geregeld!")
+_HAPPY_END = rx(r"werkt (?:het |hij |ie )?weer", r"doet het weer", r"(?<!worden )(?<!wordt )(?<!zou )opgelost", r"gelukt", r"binnen(?:gekomen)?!", r"ontvangen!", r"dat ging snel", r"top geregeld!")
 _QUOTED = re.compile(r"['‘\"“][^'’\"”]{2,40}['’\"”]")
-_STILL_BROKEN = _rx(
+_STILL_BROKEN = rx(
     r"(?:nog steeds|nog altijd|alweer|weer) (?:\w+ ){0,2}(?:niet|niks|niets|kapot|stuk|mis|dicht|fout|hetzelfde)",
     r"(?:werkt|doet) (?:het|hij|ie|dat|die) (?:\w+ )?(?:nog steeds|nog altijd|alweer|weer) niet",
     r"(?:is|was) (?:ook|alweer|weer) (?:\w+ )?(?:kwijt|kapot|stuk|beschadigd|defect)",
 )
 _IRONY_MARK = re.compile(r"#(?:not|sarcasme|ironie)\b|[🙄🙃😒😏👏]", re.IGNORECASE)
-_COMPLAINT = _rx(
+_COMPLAINT = rx(
     r"kapot", r"stuk", r"niemand", r"te laat", r"werkt (?:\w+ )?niet", r"doet (?:\w+ )?niet", r"geen", r"niet", r"niks", r"nooit", r"fout\w*", r"boete",
     r"storing", r"vervallen", r"verkeerd\w*", r"wacht\w*", r"kwijt", r"vergeten", r"klopt (?:\w+ )?niet", r"probleem",
 )
@@ -597,7 +595,7 @@ class EscalationRules:
             if _NEGATION.search(message[: m.start()]):
                 continue
             window = message[max(0, m.start() - 40) : m.end() + 40]
-            if _SAFETY_NEG.search(window) and "?" in message and not _rx(r"gewond", r"bloed", r"gevallen", r"gevaar\w*").search(message):
+            if _SAFETY_NEG.search(window) and "?" in message and not rx(r"gewond", r"bloed", r"gevallen", r"gevaar\w*").search(message):
                 continue  # a question about a test / accessibility, not an incident
             return f"safety: '{m.group(0)}'"
         return None
@@ -622,7 +620,7 @@ class EscalationRules:
             return f"dehumanising abuse: '{m.group(0)}'"
         if found := group_abuse(message):
             return found
-        clean = _deobfuscate(message)
+        clean = deobfuscate(message)
         if (
             (m := _INSULT.search(clean))
             and not (re.search(r"kanker|tyfus", m.group(0), re.IGNORECASE) and _MEDICAL.search(clean))

@@ -16,43 +16,40 @@ from collections.abc import Sequence
 import numpy as np
 
 from models.escalation_rules import _COMPLAINT, _IRONY_MARK, _REPEAT_MARK, _RESOLVED, ThreadState, thread_state
+from models.lexicon import rx
 
 # keep this order stable: it is stored with every artifact and checked when one is loaded
 REASONS: tuple[str, ...] = ("privacy", "legal", "media", "churn", "safety", "security", "repeated", "heated")
 CONTEXT_TURNS = 4
 
 
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w@#])(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-
-
-_PRAISE = _rx(
+_PRAISE = rx(
     r"goed bezig", r"lekker bezig", r"top", r"toppers?", r"topteam", r"super\w*", r"geweldig\w*", r"fantastisch\w*", r"prachtig",
     r"fijn\w*", r"heerlijk", r"gezellig", r"leuk\w*", r"mooi\w*", r"chapeau", r"petje af", r"hulde", r"wauw", r"briljant\w*",
     r"love(?: it)?", r"bedankt", r"dank\w*", r"hartelijk dank", r"geregeld", r"behulpzaam", r"klantvriendelijk\w*", r"service",
     r"wat een", r"echt (?:top|fijn|super|lief|geweldig)", r"lief", r"knap", r"handig", r"goed geregeld", r"thanks?", r"great",
 )
-_HOOR = _rx(r"hoor", r"zeker", r"natuurlijk", r"vast", r"echt")
+_HOOR = rx(r"hoor", r"zeker", r"natuurlijk", r"vast", r"echt")
 _IRONY_TAG = re.compile(r"#(?:not|sarcasme|ironie|sarcasm|irony|vooruitgang)\b", re.IGNORECASE)
 _IRONIC_EMOJI = re.compile("[🙄🙃😒😏👏🙌🥱🎩🚀]")
 _POSITIVE_EMOJI = re.compile("[😊🙂😍🤩😄😁💐👍🎉❤🥰🙏👌☕]")
 _SCARE_QUOTES = re.compile(r"['‘\"“][^'’\"”]{2,30}['’\"”]")
-_DURATION = _rx(r"(?:pas |al |slechts |na )?\d+ (?:dagen|weken|maanden|uur|minuten|werkdagen|herinneringen)", r"dag \d+", r"\d+ (?:dagen|weken) later")
-_HYPERBOLE = _rx(
+_DURATION = rx(r"(?:pas |al |slechts |na )?\d+ (?:dagen|weken|maanden|uur|minuten|werkdagen|herinneringen)", r"dag \d+", r"\d+ (?:dagen|weken) later")
+_HYPERBOLE = rx(
     r"eeuwigheid", r"steentijd", r"pensioen\w*", r"kleinkinderen", r"postduif", r"wereldklasse", r"jarig", r"verouderd", r"sahara",
     r"noordpool", r"feestje", r"oh wacht", r"geoliede machine", r"bodem van de noordzee", r"nooit", r"altijd", r"elke keer", r"heel nederland",
     r"testament", r"wereld ?reis", r"de wereld (?:rond|over)", r"verkiezingen", r"paspoort", r"ooit", r"volgend jaar", r"volgende eeuw", r"dinosaur\w*",
     r"ganzenveer", r"met pensioen", r"gutenberg", r"aquarium", r"ijstijd", r"in welk jaar", r"which year", r"meer van (?:nederland|de wereld) gezien",
 )
 # something went wrong: events customers complain about (broader than _COMPLAINT; for the incongruity cues)
-_TROUBLE = _rx(
+_TROUBLE = rx(
     r"wacht\w*", r"wachtrij", r"\w*annule\w*", r"cancel\w*", r"kwijt\w*", r"te laat", r"dicht", r"gesloten", r"boete\w*", r"vertraa?gd?\w*",
     r"verkeerde?", r"lek\w*", r"crash\w*", r"offline", r"storing", r"weggegooid", r"zonder (?:iets|het|te|bericht|melding)", r"uitgelogd", r"logt \w+ uit",
     r"\d+ (?:dagen|weken|maanden|uur|minuten|kwartier)", r"kapot\w*", r"defect", r"lege doos", r"in de regen", r"(?:opnieuw|weer) (?:\w+ )?(?:vrij|wachten|bellen)",
     r"(?:kan|kon|lukt|lukte) (?:\w+ ){0,3}niet (?:meer )?(?:inloggen|betalen|bestellen|bellen|openen|verlengen|lenen)", r"niet meer (?:inloggen|werken|werkt)",
 )
 # set phrases that carry the irony themselves ("Logisch!", "klassiek", "op z'n best", "zal wel")
-_IRONIC_PHRASE = _rx(
+_IRONIC_PHRASE = rx(
     r"logisch!*", r"klassiek\w*", r"op z['’]n best", r"staaltje", r"zal wel", r"wat een verrassing", r"wie had dat gedacht", r"hou van verrassingen",
     r"lekker (?:dan|hoor|bezig)", r"goed bezig", r"knap (?:hoor|gedaan|staaltje)", r"gefeliciteerd", r"applaus\w*", r"houdt het (?:leven )?spannend",
     r"scherp", r"consistent\w*", r"helemaal (?:top|goed|prima)", r"ik voel me (?:echt )?(?:gehoord|gezien|gewaardeerd)", r"10/10", r"vooruitgang",
@@ -60,8 +57,8 @@ _IRONIC_PHRASE = _rx(
     r"niet dus", r"ja hoor[,.!]", r"ja ja", r"yeah right", r"tuurlijk",
 )
 _LAUGH = re.compile("[😂🤣]|\\b(?:haha+|hihi|lol)\\b", re.IGNORECASE)
-_MOCK_THANKS = _rx(r"(?:bedankt|dank\w*) (?:\w+ ){0,3}voor (?:niks|niets|helemaal niks)", r"voor niks", r"dankzij jullie", r"ik voel me (?:echt )?gehoord")
-_NEGATIVE = _rx(
+_MOCK_THANKS = rx(r"(?:bedankt|dank\w*) (?:\w+ ){0,3}voor (?:niks|niets|helemaal niks)", r"voor niks", r"dankzij jullie", r"ik voel me (?:echt )?gehoord")
+_NEGATIVE = rx(
     r"jammer", r"balen", r"vervelend", r"teleurgesteld", r"slecht\w*", r"waardeloo\w*", r"belachelijk", r"schandalig", r"boos", r"klaar mee",
     r"zat", r"irritant", r"frustrerend", r"onacceptabel", r"helaas",
 )

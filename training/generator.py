@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from models.resolution import DEFAULT_GENERATOR_BASE
 from training.generator_example import GenExample
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ PROMPT_HEAD_TOKENS = 96  # kept from the start of a prompt that must be shortene
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    base_model: str = "smollm2-135m-instruct"
+    base_model: str = DEFAULT_GENERATOR_BASE
     # Measured on the 2-core CPU in float32 (bench/generator_train_step.py, 4 x 384 tokens): full 10.6 s/step,
     # LoRA r=16 on all projections 29.5 s/step (peft's extra matmuls cost more than the smaller
     # optimizer saves on a 135M model), same ~8.4 GB peak RSS. Full is the default; LoRA gives
@@ -379,17 +380,20 @@ def evaluate_generator(
     --load`` to try another ranking without the model)."""
     from tqdm import tqdm
 
-    from eval.metrics import chrf
+    from eval.metrics import chrf, length_ratio
     from models.generator import max_new_tokens_for
     from models.language import LanguageDetector
     from models.pii import PiiDetector
     from webcare.drafting import RetrievalDrafter
+    from webcare.coherence import brand_vocabulary
     from webcare.generation import RANKING, rank_generations, system_prompt
     from webcare.grounding import check_grounding
     from webcare.guard import draft_evidence
 
     chosen = list(examples)[:limit] if limit else list(examples)
     language = LanguageDetector()
+    # the words the brand's KB offers, without the replies being measured
+    vocabulary = brand_vocabulary(kb, without_answers={e.id for e in examples})
     profile = kb.profile
     pii = PiiDetector(profile.pii_patterns)
     drafter = RetrievalDrafter(n_drafts=1)
@@ -406,7 +410,7 @@ def evaluate_generator(
         outs = generator.generate(example.messages, n=candidates, max_new_tokens=max_new_tokens_for(limit_chars))
         order = rank_generations(
             [o.text for o in outs], evidence, message=example.message, instructions=system_prompt(example.messages),
-            detector=language, language=profile.language,
+            detector=language, language=profile.language, vocabulary=vocabulary,
         )
         out = outs[order[0]]
         hyps.append(out.text)
@@ -430,6 +434,8 @@ def evaluate_generator(
         "candidates": candidates,
         "ranking": RANKING,
         "chrf++": round(chrf(hyps, refs) or 0.0, 2),
+        "chrf++_beta1": round(chrf(hyps, refs, beta=1) or 0.0, 2),  # precision weighed as much as recall
+        "length_ratio": round(length_ratio(hyps, refs) or 0.0, 3),  # characters per character of the replies
         "dutch_rate": round(dutch / n, 4),
         "grounded_rate": round(grounded / n, 4),
         "seconds_per_message_p50": round(float(np.median(seconds)), 2) if seconds else None,
@@ -437,6 +443,8 @@ def evaluate_generator(
     }
     if baseline:
         metrics["retrieval_baseline_chrf++"] = round(chrf(baseline, refs) or 0.0, 2)
+        metrics["retrieval_baseline_chrf++_beta1"] = round(chrf(baseline, refs, beta=1) or 0.0, 2)
+        metrics["retrieval_baseline_length_ratio"] = round(length_ratio(baseline, refs) or 0.0, 3)
         metrics["beats_retrieval_baseline"] = metrics["chrf++"] > metrics["retrieval_baseline_chrf++"]
     if drafts_file is not None:
         drafts_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -539,6 +547,11 @@ def write_artifact(
             echo(
                 f"{kb.brand}: held-out chrF++ {h['chrf++']} (retrieval draft {h.get('retrieval_baseline_chrf++')}), "
                 f"Dutch {h['dutch_rate']:.0%}, grounded {h['grounded_rate']:.0%} on {h['n']} examples ({h['candidates']} drafts sampled per message)"
+            )
+            echo(
+                f"{kb.brand}: with precision weighed as much as recall (chrF++ beta 1) {h['chrf++_beta1']} (retrieval draft "
+                f"{h.get('retrieval_baseline_chrf++_beta1')}); length {h['length_ratio']:.2f} x the agents' replies (retrieval draft "
+                f"{h.get('retrieval_baseline_length_ratio')}); every draft: {HELDOUT_DRAFTS} in the artifact"
             )
         info.metrics = metrics
     return writer.final

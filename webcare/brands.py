@@ -12,6 +12,7 @@ from models.embedder import Embedder, SentenceTransformerEmbedder
 from models.escalation_rules import EscalationRules
 from models.flag_classifier import ClassifierArtifactError, FlagClassifier, FlagScorer
 from models.pii import PiiDetector
+from models.vocabulary import Vocabulary
 from retrieval.documents import Passage, article_passages, brand_passages, canned_passage
 from retrieval.indexer import build_store, index_path, kb_hash
 from retrieval.kb_loader import BrandKB, UnknownBrandError, list_brands, load_brand
@@ -46,10 +47,21 @@ class BrandRuntime:
     lock: threading.RLock = field(default_factory=threading.RLock)
     # sarcasm / sentiment / escalation: detectors always, trained classifier when an artifact exists
     flags: FlagScorer | None = None
+    _vocabulary: Vocabulary | None = field(default=None, repr=False)
 
     @property
     def brand(self) -> str:
         return self.kb.brand
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The words a draft for this brand may use (lexicons + this KB's words), built on first use."""
+        with self.lock:
+            if self._vocabulary is None:
+                from webcare.coherence import brand_vocabulary
+
+                self._vocabulary = brand_vocabulary(self.kb)
+            return self._vocabulary
 
     @property
     def store(self) -> PassageStore:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from models.resolution import DEFAULT_GENERATOR_BASE  # light: no model code, no torch
+
 if TYPE_CHECKING:
     from webcare.settings import Settings
 
@@ -61,7 +63,7 @@ def train_embedder_cmd(
 def train_generator_cmd(
     brand: str = typer.Option(..., help="Brand id, e.g. bieb."),
     base_model: str = typer.Option(
-        "smollm2-135m-instruct", help="Base causal LM: a packaged alias (models/resolution.py), a local folder, a .gguf file or a hub id (with hub access)."
+        DEFAULT_GENERATOR_BASE, help="Base causal LM: a packaged alias (models/resolution.py), a local folder, a .gguf file or a hub id (with hub access)."
     ),
     epochs: float = typer.Option(1.0, min=0.01, help="Passes over the training examples."),
     max_steps: int | None = typer.Option(None, min=1, help="Stop after this many optimizer steps (overrides --epochs)."),
@@ -147,7 +149,7 @@ def train_generator_cmd(
         )
     except ModelNotAvailableError as exc:
         raise typer.BadParameter(
-            f"{exc}\nUse a packaged alias (default: smollm2-135m-instruct), a local model folder or a .gguf file.", param_hint="--base-model"
+            f"{exc}\nUse a packaged alias (default: {DEFAULT_GENERATOR_BASE}), a local model folder or a .gguf file.", param_hint="--base-model"
         ) from exc
     _report_serving(brand, path, services.settings, time.perf_counter() - started)
 

@@ -99,6 +99,21 @@ def grounded_consensus_order(texts: Sequence[str], grounded: Sequence[bool]) -> 
     27.1 with 100% grounded (greedy: 88.8%); the retrieval draft scored 26.7 on the same replies."""
     if len(grounded) != len(texts):
         raise ValueError("one grounded verdict per text")
-    good = [i for i, ok in enumerate(grounded) if ok]
-    bad = [i for i, ok in enumerate(grounded) if not ok]
-    return [good[j] for j in consensus_order([texts[i] for i in good])] + bad
+    return tiered_consensus_order(texts, [0 if ok else 1 for ok in grounded], order_last=False)
+
+
+def tiered_consensus_order(texts: Sequence[str], tiers: Sequence[int], *, order_last: bool = True) -> list[int]:
+    """Indices of ``texts`` tier by tier (0 first: e.g. 0 usable, 1 a coherence defect, 2 an invented
+    fact), each tier ordered by consensus among its own members; ``order_last`` False keeps the highest
+    tier in the given order."""
+    if len(tiers) != len(texts):
+        raise ValueError("one tier per text")
+    out: list[int] = []
+    levels = sorted(set(tiers))
+    for level in levels:
+        members = [i for i, t in enumerate(tiers) if t == level]
+        if level == levels[-1] and not order_last and level != 0:
+            out += members
+        else:
+            out += [members[j] for j in consensus_order([texts[i] for i in members])]
+    return out

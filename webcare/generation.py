@@ -17,11 +17,12 @@ from typing import Any
 
 from models.generator import ReplyGenerator, max_new_tokens_for
 from models.language import LanguageDetector
+from models.vocabulary import Vocabulary
 from retrieval.kb_schema import BrandProfile
 from retrieval.retriever import Hit
 from webcare.artifacts import latest, read_info
 from webcare.coherence import draft_defects
-from webcare.consensus import grounded_consensus_order
+from webcare.consensus import tiered_consensus_order
 from webcare.grounding import check_grounding
 from webcare.guard import draft_evidence
 from webcare.prompting import build_messages, select_passages
@@ -68,7 +69,7 @@ def gate_reason(path: Path, settings: Settings) -> str | None:
 
 #: How sampled drafts are ranked, recorded in an artifact's held-out metrics (``heldout.ranking``); older
 #: artifacts without it were measured with grounding alone deciding which drafts come last.
-RANKING = "grounded and coherent first (webcare.coherence), then consensus"
+RANKING = "grounded, coherent and without unknown words first (webcare.coherence), then consensus"
 
 
 def rank_generations(
@@ -79,20 +80,26 @@ def rank_generations(
     instructions: str = "",
     detector: LanguageDetector | None = None,
     language: str = "nl",
+    vocabulary: Vocabulary | None = None,
 ) -> list[int]:
-    """The order in which sampled drafts are offered: usable ones by consensus, then the rest. Usable:
+    """The order in which sampled drafts are offered: usable ones by consensus, then grounded ones with
+    a defect by consensus, then ungrounded ones as sampled. Usable:
     grounded (every fact in ``evidence``: the passages, the message, the thread, the brand's own facts)
     and free of the defects of ``webcare.coherence.draft_defects`` (repeating ``message``, reciting
-    ``instructions``: the system prompt, a sentence in another language when ``detector`` is given).
+    ``instructions``: the system prompt, a sentence in another language when ``detector`` is given, a word
+that exists nowhere when ``vocabulary`` is given).
     The pipeline and the artifact's held-out evaluation both rank with this, so the gate judges what
     is served."""
-    verdicts = [
-        bool(t.strip())
-        and check_grounding(t, evidence).grounded
-        and not draft_defects(t, message=message, detector=detector, language=language, instructions=instructions)
-        for t in texts
-    ]
-    return grounded_consensus_order(texts, verdicts)
+    tiers: list[int] = []
+    for t in texts:
+        if not t.strip() or not check_grounding(t, evidence).grounded:
+            tiers.append(2)
+        else:
+            defects = draft_defects(
+                t, message=message, detector=detector, language=language, instructions=instructions, vocabulary=vocabulary, evidence=evidence
+            )
+            tiers.append(1 if defects else 0)
+    return tiered_consensus_order(texts, tiers, order_last=False)
 
 
 def system_prompt(messages: Sequence[dict[str, str]]) -> str:
@@ -176,6 +183,7 @@ class GenerationService:
         length_limit: int | None = None,
         prefix: str | None = None,
         concept: str | Callable[[], str | None] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> list[Draft]:
         """``concept``: the first retrieval draft (without prefix), for an artifact trained to adapt it; a
         callable is only called when the served artifact takes one (it may cost a second retrieval draft)."""
@@ -203,7 +211,7 @@ class GenerationService:
         evidence = draft_evidence(sources_text, message, [t.text for t in thread], profile)
         order = rank_generations(
             [o.text for o in outputs], evidence, message=message, instructions=system_prompt(messages),
-            detector=self.language, language=profile.language,
+            detector=self.language, language=profile.language, vocabulary=vocabulary,
         )
         outputs = [outputs[i] for i in order]
         sources = [Source(id=h.passage.id, kind=h.passage.kind, score=round(h.score, 4), title=h.passage.title) for h in passages]

@@ -12,6 +12,7 @@ is written to ``Draft.notes`` (prefix ``guard:``), so the agent sees why.
 | fact (number, time, price, URL, e-mail, phone) in neither sources, message, thread nor brand.yaml | ranked down |
 | repeats 8+ consecutive words of the customer's message back | ranked down |
 | a sentence in neither the brand's language nor the customer's (needs a language detector in the context) | repaired: sentence dropped; ranked down if it was the answer |
+| a word that exists nowhere: in no lexicon, the brand's KB, the sources nor the message (needs a vocabulary) | ranked down |
 | signature missing or another agent's | repaired: the signing agent's signature |
 | longer than the channel limit | repaired: cut on a sentence boundary |
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 
 from models.language import LanguageDetector
 from models.pii import PiiDetector
+from models.vocabulary import Vocabulary
 from retrieval.kb_schema import Agent, BrandProfile
 from webcare.coherence import ECHO_MIN_WORDS, clip, foreign_sentences, message_language, shared_run
 from webcare.grounding import check_grounding
@@ -61,6 +63,7 @@ GUARD_RULES: tuple[str, ...] = (
     "ungrounded",
     "echo",
     "language",
+    "unknown_word",
     "signature",
     "over_limit",
 )
@@ -82,6 +85,7 @@ class GuardContext:
     sources: Sequence[str] = ()
     pii: PiiDetector | None = None
     language: LanguageDetector | None = None
+    vocabulary: Vocabulary | None = None
 
     @property
     def public(self) -> bool:
@@ -204,7 +208,7 @@ def check_draft(text: str, ctx: GuardContext) -> GuardResult:
         findings.append(GuardFinding("echo", f"repeats the customer's message: '{clip(echoed)}'", False))
     # sentences in another language
     if ctx.language is not None:
-        customer = message_language(ctx.message, ctx.language)
+        customer = message_language(ctx.message, ctx.language, ctx.thread)
         for sentence in foreign_sentences(body, ctx.language, profile.language, also=[customer] if customer else []):
             rest, ok = _drop_sentences(body, sentence.lower())
             if ok:
@@ -212,6 +216,11 @@ def check_draft(text: str, ctx: GuardContext) -> GuardResult:
                 findings.append(GuardFinding("language", f"removed a sentence not in the brand's language: '{clip(sentence)}'", True))
             else:
                 findings.append(GuardFinding("language", f"not in the brand's language: '{clip(sentence)}'", False))
+    # words that exist nowhere
+    if ctx.vocabulary is not None:
+        unknown = ctx.vocabulary.unknown(body, ctx.evidence())
+        if unknown:
+            findings.append(GuardFinding("unknown_word", f"words that exist nowhere: {', '.join(unknown[:5])}", False))
     # signature
     wanted = signature(tone, ctx.agent)
     if sign != wanted:
@@ -262,7 +271,7 @@ def guard_drafts(drafts: Sequence[Draft], ctx_for: GuardContext | Sequence[Guard
 
 def guard_context(draft: Draft, runtime: object, request: object, language: LanguageDetector | None = None) -> GuardContext:
     """The guard context of one pipeline draft: its sources' text from the brand's index; ``language``
-    enables the check for sentences in another language."""
+    enables the checks for sentences in another language and for words that exist nowhere."""
     store = runtime.store  # type: ignore[attr-defined]
     profile = runtime.kb.profile  # type: ignore[attr-defined]
     sources = [p.content for s in draft.sources if (p := store.get(s.id)) is not None]
@@ -276,4 +285,5 @@ def guard_context(draft: Draft, runtime: object, request: object, language: Lang
         sources=sources,
         pii=runtime.pii,  # type: ignore[attr-defined]
         language=language,
+        vocabulary=runtime.vocabulary if language is not None else None,  # type: ignore[attr-defined]
     )

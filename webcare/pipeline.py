@@ -193,7 +193,7 @@ class SuggestionPipeline:
                 generated = self.generator.drafts(
                     runtime.brand, profile, hits=hits, thread=request.thread, message=request.message,
                     channel=str(request.channel), agent=request.agent, n=self.settings.n_drafts, length_limit=limit,
-                    prefix=prefix, concept=concept,
+                    prefix=prefix, concept=concept, vocabulary=runtime.vocabulary,
                 )
             drafts = merge_drafts(generated, drafts)
             drafts = self.handover.apply(

@@ -88,7 +88,8 @@ class Settings(BaseSettings):
         ge=1,
         le=16,
         description="Drafts the generator samples per request (1 greedy + the rest sampled, one batch); the grounded "
-        "ones are ordered by consensus (webcare/consensus.py: grounded_consensus_order) and the first n_drafts shown. "
+        "ones without a defect (webcare/coherence.py) are ordered by consensus (webcare/generation.py: rank_generations) "
+        "and the first n_drafts shown. "
         "Fewer is faster but worse: the quality gate holds an artifact back when this is below the number its held-out "
         "metrics were measured with. Figures: README, 'Generator quality'.",
     )

@@ -106,3 +106,14 @@ def test_eval_counts_the_serving_guards_rules_on_the_bieb_profile() -> None:
     repaired = check_draft("Bedankt voor je bericht! U kunt uw boeken verlengen in de app 😀", ctx()).text
     assert draft_violations(repaired, ctx()) == []
     assert draft_violations(f"Kom om 10:30 langs, dan kost het €5. {sign}", ctx()) == ["ungrounded"]
+
+
+def test_chrf_beta_2_rewards_length_and_beta_1_does_not_as_much() -> None:
+    ref = ["Je kunt je boeken drie keer verlengen via de app."]
+    exact = ["Je kunt je boeken drie keer verlengen via de app."]
+    padded = ["Je kunt je boeken drie keer verlengen via de app. Ook kun je langskomen bij de balie van elke vestiging in de stad."]
+    assert M.chrf(exact, ref) == pytest.approx(100.0) == M.chrf(exact, ref, beta=1)
+    # the padded draft loses far more under beta 1 (precision counts as much as recall)
+    assert M.chrf(padded, ref, beta=1) < M.chrf(padded, ref) - 10  # type: ignore[operator]
+    assert M.length_ratio(padded, ref) == pytest.approx(len(padded[0]) / len(ref[0]))
+    assert M.length_ratio([], ref) is None and M.chrf([], ref, beta=1) is None

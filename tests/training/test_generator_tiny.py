@@ -83,7 +83,7 @@ def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder,
     assert held["n"] == 2 and 0 <= held["dutch_rate"] <= 1 and 0 <= held["grounded_rate"] <= 1
     assert "retrieval_baseline_chrf++" in held and info.metrics["training"]["steps"] == 4
     assert held["candidates"] == s.generator_candidates and held["dtype"] == s.generator_dtype  # measured as served
-    assert held["ranking"] == RANKING
+    assert held["ranking"] == RANKING and "chrf++_beta1" in held and "retrieval_baseline_length_ratio" in held
     # every held-out example's sampled drafts, the one ranked first and the reference, for reading and re-ranking
     rows = [json.loads(line) for line in (path / HELDOUT_DRAFTS).read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 2 and all(len(r["drafts"]) == s.generator_candidates for r in rows)

@@ -78,3 +78,38 @@ def test_guard_ranks_an_echo_down_and_drops_a_foreign_sentence(detector: Languag
     # without a detector in the context the language rule is off (older callers)
     ctx.language = None
     assert not [f for f in check_draft("Hoi! We look forward to your visit and thank you for waiting.", ctx).findings if f.rule == "language"]
+
+
+def test_guard_allows_the_language_the_customer_wrote_in(detector: LanguageDetector) -> None:
+    shop = load_brand(REPO_ROOT / "knowledge_base", "shop").profile
+    english = "Hi, my order from last week still has not arrived, can you check where it is?"
+    draft = "Hoi! Sorry for the delay, we will check where your order is today."
+    for message, thread, kept in ((english, [], True), ("ok?", [english], True), (MESSAGE, [], False)):
+        ctx = GuardContext(profile=shop, channel="whatsapp", agent=shop.agent(None), message=message, thread=thread, language=detector)
+        assert (not [f for f in check_draft(draft, ctx).findings if f.rule == "language"]) is kept, message
+
+
+def test_ranking_tiers_usable_then_defective_then_ungrounded(detector: LanguageDetector) -> None:
+    from models.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary("hoi we leggen hem graag voor je apart in de winkel je hebt dagen om op te halen".split())
+    evidence = [MESSAGE, "Reserveren in de winkel: je hebt 3 dagen om hem op te halen."]
+    invented_fact = "Hoi! We leggen hem voor je apart in de winkel; je hebt 14 dagen om hem op te halen."
+    invented_word = "Hoi! We leggen hem graag voor je apart in de winkel; je hebt 3 dagen om hem op te plofhalen."
+    good = "Hoi! We leggen hem graag voor je apart in de winkel; je hebt 3 dagen om hem op te halen."
+    order = rank_generations([invented_fact, invented_word, good], evidence, message=MESSAGE, detector=detector, vocabulary=vocabulary)
+    assert order == [2, 1, 0]
+    assert rank_generations([invented_fact, invented_word, good], evidence)[-1] == 0  # without the checks only facts count
+
+
+def test_guard_ranks_down_words_that_exist_nowhere(detector: LanguageDetector) -> None:
+    from webcare.coherence import brand_vocabulary
+
+    kb = load_brand(REPO_ROOT / "knowledge_base", "shop")
+    ctx = GuardContext(
+        profile=kb.profile, channel="whatsapp", agent=kb.profile.agent(None), message=MESSAGE, language=detector,
+        vocabulary=brand_vocabulary(kb),
+    )
+    found = [f for f in check_draft("Hoi! Dat kan geregistruik in de winkel, met je debitcardelijk.", ctx).findings if f.rule == "unknown_word"]
+    assert [(f.repaired, f.detail) for f in found] == [(False, "words that exist nowhere: geregistruik, debitcardelijk")]
+    assert not [f for f in check_draft("Hoi! We leggen hem graag voor je apart in de winkel in Eindhoven.", ctx).findings if f.rule == "unknown_word"]
