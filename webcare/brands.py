@@ -20,6 +20,7 @@ from retrieval.kb_schema import Article, CannedAnswer
 from retrieval.retriever import HybridRetriever
 from retrieval.store import IndexMismatchError, IndexNotFoundError, PassageStore
 from webcare.artifacts import latest
+from webcare.coherence import brand_vocabulary
 from webcare.settings import Settings
 from webcare.storage import KBEdit, Storage
 
@@ -58,8 +59,6 @@ class BrandRuntime:
         """The words a draft for this brand may use (lexicons + this KB's words), built on first use."""
         with self.lock:
             if self._vocabulary is None:
-                from webcare.coherence import brand_vocabulary
-
                 self._vocabulary = brand_vocabulary(self.kb)
             return self._vocabulary
 
