@@ -72,11 +72,12 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._known)
 
-    def unknown(self, text: str, context: Iterable[str] = ()) -> list[str]:
+    def unknown(self, text: str, context: Iterable[str] | frozenset[str] = ()) -> list[str]:
         """Words of ``text`` (4+ letters) that are in neither the vocabulary, ``context`` (the message,
-        the passages) nor split into two known words (a Dutch compound); each once, in order. The last
-        word is skipped when the text stops mid-sentence (a draft cut off at its token limit)."""
-        seen = _lowered_parts(context)
+        the passages; or their ``context_words``, to tokenise them once for many drafts) nor split into
+        two known words (a Dutch compound); each once, in order. The last word is skipped when the text
+        stops mid-sentence (a draft cut off at its token limit)."""
+        seen = context if isinstance(context, frozenset) else context_words(context)
         found: list[str] = []
         tokens = words(_CUT_OFF.sub("", text))
         stripped = text.rstrip()
@@ -98,6 +99,11 @@ class Vocabulary:
             if head in self._known or any(head.endswith(link) and head[: -len(link)] in self._known for link in _LINKS):
                 return True
         return False
+
+
+def context_words(texts: Iterable[str]) -> frozenset[str]:
+    """The lower-cased words (and parts of hyphenated words) of ``texts``, for ``Vocabulary.unknown``."""
+    return frozenset(_lowered_parts(texts))
 
 
 def _lowered_parts(texts: Iterable[str]) -> set[str]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from models.language import LanguageDetector
-from models.vocabulary import Vocabulary
+from models.vocabulary import Vocabulary, context_words
 from retrieval.kb_loader import BrandKB
 
 #: Consecutive words a draft may share with the customer's message before it counts as repeating it
@@ -30,7 +31,8 @@ FOREIGN_MIN_WORDS = 5
 FOREIGN_MIN_CONFIDENCE = 0.95
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
+#: A sentence: up to and including . ! ? or a line break (the guard splits drafts with it too).
+SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
 
 
 def _words(text: str) -> list[str]:
@@ -70,7 +72,7 @@ def _run_length(words: Sequence[str], i: int, src: Sequence[str], j: int) -> int
 
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` (split after . ! ? and at line breaks), stripped, empty ones dropped."""
-    return [s.strip() for s in (m.group(0) for m in _SENTENCE.finditer(text)) if s.strip()]
+    return [s.strip() for s in (m.group(0) for m in SENTENCE.finditer(text)) if s.strip()]
 
 
 def foreign_sentences(text: str, detector: LanguageDetector, language: str, *, also: Collection[str] = ()) -> list[str]:
@@ -99,6 +101,46 @@ def message_language(message: str, detector: LanguageDetector, thread: Sequence[
     return result.language if result.method != "default" else None
 
 
+@dataclass
+class DraftChecker:
+    """The defect checks for the drafts of one request: what the request offers (the customer's language,
+    the words of the message and the sources) is worked out once, not once per sampled draft."""
+
+    message: str
+    detector: LanguageDetector | None = None
+    language: str = "nl"
+    instructions: str = ""
+    vocabulary: Vocabulary | None = None
+    evidence: Sequence[str] = ()
+    _customer: str | None = field(init=False, default=None)
+    _context: frozenset[str] = field(init=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        if self.detector is not None and self.message:
+            self._customer = message_language(self.message, self.detector)
+        if self.vocabulary is not None:
+            self._context = context_words([self.message, *self.evidence])
+
+    def defects(self, text: str) -> list[str]:
+        """Why ``text`` cannot be offered as it is, one line per defect (empty: none of these defects)."""
+        defects: list[str] = []
+        echoed = shared_run(text, self.message, ECHO_MIN_WORDS) if self.message else None
+        if echoed:
+            defects.append(f"repeats the customer's message ('{clip(echoed)}')")
+        recited = shared_run(text, self.instructions, INSTRUCTION_ECHO_MIN_WORDS) if self.instructions else None
+        if recited:
+            defects.append(f"recites the generator's instructions ('{clip(recited)}')")
+        if self.detector is not None:
+            also = [self._customer] if self._customer else []
+            for sentence in foreign_sentences(text, self.detector, self.language, also=also):
+                defects.append(f"sentence not in the brand's language ('{clip(sentence)}')")
+        if self.vocabulary is not None:
+            unknown = self.vocabulary.unknown(text, self._context)
+            if unknown:
+                defects.append(f"unknown words ({', '.join(unknown[:5])})")
+        return defects
+
+
 def draft_defects(
     text: str,
     *,
@@ -109,24 +151,9 @@ def draft_defects(
     vocabulary: Vocabulary | None = None,
     evidence: Sequence[str] = (),
 ) -> list[str]:
-    """Why ``text`` cannot be offered as it is, one line per defect (empty: none of these defects).
-    ``vocabulary``: also words that exist nowhere (in it, the message nor ``evidence``)."""
-    defects: list[str] = []
-    echoed = shared_run(text, message, ECHO_MIN_WORDS) if message else None
-    if echoed:
-        defects.append(f"repeats the customer's message ('{clip(echoed)}')")
-    recited = shared_run(text, instructions, INSTRUCTION_ECHO_MIN_WORDS) if instructions else None
-    if recited:
-        defects.append(f"recites the generator's instructions ('{clip(recited)}')")
-    if detector is not None:
-        customer = message_language(message, detector) if message else None
-        for sentence in foreign_sentences(text, detector, language, also=[customer] if customer else []):
-            defects.append(f"sentence not in the brand's language ('{clip(sentence)}')")
-    if vocabulary is not None:
-        unknown = vocabulary.unknown(text, [message, *evidence])
-        if unknown:
-            defects.append(f"unknown words ({', '.join(unknown[:5])})")
-    return defects
+    """Why ``text`` cannot be offered as it is (``DraftChecker`` for one draft). ``vocabulary``: also
+    words that exist nowhere (in it, the message nor ``evidence``)."""
+    return DraftChecker(message, detector, language, instructions, vocabulary, evidence).defects(text)
 
 
 def brand_vocabulary(kb: BrandKB, *, without_answers: Collection[str] = ()) -> Vocabulary:

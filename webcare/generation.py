@@ -21,7 +21,7 @@ from models.vocabulary import Vocabulary
 from retrieval.kb_schema import BrandProfile
 from retrieval.retriever import Hit
 from webcare.artifacts import latest, read_info
-from webcare.coherence import draft_defects
+from webcare.coherence import DraftChecker
 from webcare.consensus import tiered_consensus_order
 from webcare.grounding import check_grounding
 from webcare.guard import draft_evidence
@@ -85,19 +85,12 @@ def rank_generations(
     """The order in which sampled drafts are offered: usable ones by consensus, then grounded ones with
     a defect by consensus, then ungrounded ones as sampled. Usable: grounded (every fact in ``evidence``:
     the passages, the message, the thread, the brand's own facts) and free of the defects of
-    ``webcare.coherence.draft_defects`` (repeating ``message``, reciting ``instructions``: the system
+    ``webcare.coherence.DraftChecker`` (repeating ``message``, reciting ``instructions``: the system
     prompt, a sentence in another language when ``detector`` is given, a word that exists nowhere when
     ``vocabulary`` is given). The pipeline and the artifact's held-out evaluation both rank with this,
     so the gate judges what is served."""
-    tiers: list[int] = []
-    for t in texts:
-        if not t.strip() or not check_grounding(t, evidence).grounded:
-            tiers.append(2)
-        else:
-            defects = draft_defects(
-                t, message=message, detector=detector, language=language, instructions=instructions, vocabulary=vocabulary, evidence=evidence
-            )
-            tiers.append(1 if defects else 0)
+    checker = DraftChecker(message, detector, language, instructions, vocabulary, evidence)
+    tiers = [2 if not t.strip() or not check_grounding(t, evidence).grounded else 1 if checker.defects(t) else 0 for t in texts]
     return tiered_consensus_order(texts, tiers, order_last=False)
 
 

@@ -30,7 +30,7 @@ from models.language import LanguageDetector
 from models.pii import PiiDetector
 from models.vocabulary import Vocabulary
 from retrieval.kb_schema import Agent, BrandProfile
-from webcare.coherence import ECHO_MIN_WORDS, clip, foreign_sentences, message_language, shared_run
+from webcare.coherence import ECHO_MIN_WORDS, SENTENCE, clip, foreign_sentences, message_language, shared_run
 from webcare.grounding import check_grounding
 from webcare.handover import handover_texts
 from webcare.tone import _EMOJI, _GREETING, fit_length, remove_emoji, signature, to_register
@@ -69,7 +69,6 @@ GUARD_RULES: tuple[str, ...] = (
 )
 PENALTY_UNREPAIRED = 0.25
 PENALTY_UNGROUNDED = 0.5
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
 _INFORMAL = re.compile(r"\b(je|jij|jou|jouw)\b", re.IGNORECASE)
 _FORMAL = re.compile(r"\b(u|uw)\b", re.IGNORECASE)
 _SIGNATURE_AT_END = re.compile(r"\s*[-–—]?\s*\^[^\W\d_]{1,20}\s*$")
@@ -144,7 +143,7 @@ def _join(greeting: str, body: str, sign: str, ctx: GuardContext) -> str:
 
 
 def _sentences(body: str) -> list[str]:
-    return [s for s in (m.group(0) for m in _SENTENCE.finditer(body)) if s.strip()]
+    return [s for s in (m.group(0) for m in SENTENCE.finditer(body)) if s.strip()]
 
 
 def _drop_sentences(body: str, needle: str) -> tuple[str, bool]:
@@ -198,7 +197,8 @@ def check_draft(text: str, ctx: GuardContext) -> GuardResult:
             else:
                 findings.append(GuardFinding(rule, f"contains '{phrase}'", False))
     # facts that nothing supports
-    grounding = check_grounding(body, ctx.evidence())
+    evidence = ctx.evidence()
+    grounding = check_grounding(body, evidence)
     if grounding.invented:
         facts = ", ".join(dict.fromkeys(f.raw for f in grounding.invented))
         findings.append(GuardFinding("ungrounded", f"facts in neither sources nor message: {facts}", False))
@@ -218,7 +218,7 @@ def check_draft(text: str, ctx: GuardContext) -> GuardResult:
                 findings.append(GuardFinding("language", f"not in the brand's language: '{clip(sentence)}'", False))
     # words that exist nowhere
     if ctx.vocabulary is not None:
-        unknown = ctx.vocabulary.unknown(body, ctx.evidence())
+        unknown = ctx.vocabulary.unknown(body, evidence)
         if unknown:
             findings.append(GuardFinding("unknown_word", f"words that exist nowhere: {', '.join(unknown[:5])}", False))
     # signature
