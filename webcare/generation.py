@@ -91,7 +91,7 @@ def rank_generations(
     so the gate judges what is served."""
     checker = DraftChecker(message, detector, language, instructions, vocabulary, evidence)
     tiers = [2 if not t.strip() or not check_grounding(t, evidence).grounded else 1 if checker.defects(t) else 0 for t in texts]
-    return tiered_consensus_order(texts, tiers, order_last=False)
+    return tiered_consensus_order(texts, tiers, as_given={2})
 
 
 def system_prompt(messages: Sequence[dict[str, str]]) -> str:

@@ -8,7 +8,7 @@ from eval.metrics import sentence_chrf
 from retrieval.documents import Passage
 from retrieval.kb_loader import load_brand
 from retrieval.retriever import Hit
-from webcare.consensus import NgramStats, chrf, consensus_order, grounded_consensus_order
+from webcare.consensus import NgramStats, chrf, consensus_order, tiered_consensus_order
 from webcare.drafting import RetrievalDrafter
 from webcare.settings import REPO_ROOT
 
@@ -50,12 +50,14 @@ def test_grounded_samples_first_by_consensus_then_the_rest() -> None:
         "In de app kun je je boeken verlengen, tot 3 keer.",  # a duplicate sample counts as agreement
     ]
     grounded = [False, True, True, True, True, True]
-    order = grounded_consensus_order(samples, grounded)
+    order = tiered_consensus_order(samples, [0 if g else 1 for g in grounded], as_given={1})
     assert sorted(order) == list(range(6)) and order[-1] == 0  # the ungrounded one last, whatever its rank
     assert order[0] in (4, 5) and order[-2] == 1  # the odd one out is the last grounded one
-    assert grounded_consensus_order(samples[:2], [False, False]) == [0, 1]
+    assert tiered_consensus_order(samples[:2], [1, 1], as_given={1}) == [0, 1]
+    # a tier not kept as given is ordered by consensus, also when it is the last tier
+    assert tiered_consensus_order(samples, [1] * 6, as_given={2})[0] in (4, 5)
     with pytest.raises(ValueError):
-        grounded_consensus_order(samples, grounded[:2])
+        tiered_consensus_order(samples, [0, 1])
 
 
 def _hit(n: int, content: str, score: float) -> Hit:
