@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tqdm import tqdm  # noqa: E402
 
-from eval.metrics import chrf, sentence_chrf  # noqa: E402
+from eval.metrics import chrf, length_ratio, sentence_chrf  # noqa: E402
 from models.generator import GENERATOR_DTYPES, ReplyGenerator, max_new_tokens_for  # noqa: E402
 from models.language import LanguageDetector  # noqa: E402
 from models.pii import PiiDetector  # noqa: E402
@@ -40,7 +40,7 @@ from training.retrieval_eval import heldout_retriever  # noqa: E402
 from webcare.artifacts import latest, read_info  # noqa: E402
 from webcare.coherence import brand_vocabulary  # noqa: E402
 from webcare.drafting import RetrievalDrafter  # noqa: E402
-from webcare.generation import rank_generations, system_prompt  # noqa: E402
+from webcare.generation import rank_generations, ranking_name, system_prompt  # noqa: E402
 from webcare.grounding import check_grounding  # noqa: E402
 from webcare.guard import draft_evidence  # noqa: E402
 from webcare.services import build_services  # noqa: E402
@@ -54,6 +54,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=8, help="Drafts sampled per example (row 0 greedy).")
     parser.add_argument("--limit", type=int, default=80, help="Held-out examples (the artifact's evaluation takes the first ones).")
     parser.add_argument("--dtype", default="bfloat16", choices=GENERATOR_DTYPES)
+    parser.add_argument(
+        "--source-agreement", type=float, help="Weight of a draft's agreement with its passages in the ranking "
+        "(default: the settings' generator_source_agreement; 0 = the samples alone).",
+    )
     parser.add_argument("--save", type=Path, help="Write every example's drafts, retrieval draft and reference here (JSON).")
     parser.add_argument(
         "--load", type=Path,
@@ -62,11 +66,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     services = build_services(Settings(generator_enabled=False))
+    weight = services.settings.generator_source_agreement if args.source_agreement is None else args.source_agreement
     if args.load:
         text = args.load.read_text(encoding="utf-8")
         rows = [json.loads(line) for line in text.splitlines() if line.strip()] if args.load.suffix == ".jsonl" else json.loads(text)
         vocabulary = brand_vocabulary(services.registry.current_kb(args.brand), without_answers={r["id"] for r in rows})
-        report(rows, min(len(r["drafts"]) for r in rows), vocabulary)
+        report(rows, min(len(r["drafts"]) for r in rows), vocabulary, weight)
         return
 
     settings = services.settings
@@ -87,24 +92,35 @@ def main() -> None:
         limit = kb.profile.channel_limits.get(e.channel)
         outs = generator.generate(e.messages, n=args.samples, max_new_tokens=max_new_tokens_for(limit))
         rows.append({
-            "id": e.id, "target": e.target, "drafts": [o.text for o in outs], "retrieval": retrieval_draft(e, retriever, drafter, kb.profile, pii),
+            "id": e.id, "target": e.target, "drafts": [o.text for o in outs], "sources": e.source_texts, "retrieval": retrieval_draft(e, retriever, drafter, kb.profile, pii),
             "evidence": draft_evidence(e.source_texts, e.message, [e.thread_text], kb.profile), "seconds": outs[0].seconds,
             "message": e.message, "instructions": system_prompt(e.messages), "language": kb.profile.language,
         })
     if args.save:
         args.save.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
-    report(rows, args.samples, brand_vocabulary(kb, without_answers={e.id for e in test}))
+    report(rows, args.samples, brand_vocabulary(kb, without_answers={e.id for e in test}), weight)
     print(f"artifact {path.name}, {args.dtype}, p50 {statistics.median(r['seconds'] for r in rows):.2f} s per call of {args.samples} drafts")
 
 
-def report(rows: list[dict], samples: int, vocabulary: Vocabulary | None = None) -> None:  # type: ignore[type-arg]
+def sources_of(row: dict) -> list[str]:  # type: ignore[type-arg]
+    """The passages a saved example's drafts were written from (files from before they were saved: the
+    evidence up to the message, which draft_evidence puts right after them)."""
+    if "sources" in row:
+        return list(row["sources"])
+    evidence, message = row["evidence"], row.get("message")
+    return list(evidence[: evidence.index(message)]) if message in evidence else []
+
+
+def report(rows: list[dict], samples: int, vocabulary: Vocabulary | None = None, source_agreement: float = 0.0) -> None:  # type: ignore[type-arg]
     refs = [r["target"] for r in rows]
     detector = LanguageDetector()
+    print(f"ranking: {ranking_name(source_agreement)}")
 
     def rank(row: dict, drafts: list[str]) -> list[int]:  # type: ignore[type-arg]
         return rank_generations(
             drafts, row["evidence"], message=row.get("message", ""), instructions=row.get("instructions", ""),
             detector=detector, language=row.get("language", "nl"), vocabulary=vocabulary,
+            sources=sources_of(row), source_agreement=source_agreement,
         )
 
     half = len(rows) // 2
@@ -113,11 +129,11 @@ def report(rows: list[dict], samples: int, vocabulary: Vocabulary | None = None)
         print(f"{name:34s} chrF++ {chrf(hyps, refs) or 0:6.2f}   halves {chrf(hyps[:half], refs[:half]) or 0:6.2f} / "
               f"{chrf(hyps[half:], refs[half:]) or 0:6.2f}  {grounded}")
 
-    line("retrieval draft", [r["retrieval"] for r in rows])
+    line("retrieval draft", [r["retrieval"] for r in rows], f"length {length_ratio([r['retrieval'] for r in rows], refs) or 0:.2f}")
     for k in range(1, samples + 1):
         firsts = [r["drafts"][:k][rank(r, r["drafts"][:k])[0]] for r in rows]
         ok = sum(check_grounding(t, r["evidence"]).grounded for t, r in zip(firsts, rows, strict=True)) / len(rows)
-        line(f"first ranked of {k} drafts" + (" (greedy)" if k == 1 else ""), firsts, f"grounded {ok:.1%}")
+        line(f"first ranked of {k} drafts" + (" (greedy)" if k == 1 else ""), firsts, f"grounded {ok:.1%}  length {length_ratio(firsts, refs) or 0:.2f}")
     if samples > 1:
         line("a random sample (row 1)", [r["drafts"][1] for r in rows])
         line(f"oracle: best of {samples}", [max(r["drafts"], key=lambda t, ref=r["target"]: sentence_chrf(t, ref)) for r in rows])

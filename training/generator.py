@@ -370,11 +370,13 @@ def evaluate_generator(
     progress: bool = True,
     candidates: int = 1,
     drafts_file: Path | None = None,
+    source_agreement: float = 0.0,
 ) -> dict[str, Any]:
     """Held-out metrics of a ReplyGenerator (model output, before the guard): chrF++ against the
     agents' real replies (and, given the retriever, the retrieval-only draft's chrF++ on the same
     examples), Dutch rate, grounded rate, latency. ``candidates``: drafts sampled per message and ranked
-    as the pipeline ranks them (webcare.generation.rank_generations); the first one is scored.
+    as the pipeline ranks them (webcare.generation.rank_generations, the passages in the prompt weighed
+    ``source_agreement``: Settings.generator_source_agreement when served); the first one is scored.
     ``drafts_file``: every example's sampled drafts, the one ranked first, the retrieval draft and the
     agent's reply, one JSON object per line (for reading them all, and for ``bench/generator_ranking.py
     --load`` to try another ranking without the model)."""
@@ -386,7 +388,7 @@ def evaluate_generator(
     from models.pii import PiiDetector
     from webcare.drafting import RetrievalDrafter
     from webcare.coherence import brand_vocabulary
-    from webcare.generation import RANKING, rank_generations, system_prompt
+    from webcare.generation import rank_generations, ranking_name, system_prompt
     from webcare.grounding import check_grounding
     from webcare.guard import draft_evidence
 
@@ -411,6 +413,7 @@ def evaluate_generator(
         order = rank_generations(
             [o.text for o in outs], evidence, message=example.message, instructions=system_prompt(example.messages),
             detector=language, language=profile.language, vocabulary=vocabulary,
+            sources=example.source_texts, source_agreement=source_agreement,
         )
         out = outs[order[0]]
         hyps.append(out.text)
@@ -424,6 +427,7 @@ def evaluate_generator(
             rows.append({
                 "id": example.id, "message": example.message, "target": example.target, "drafts": [o.text for o in outs],
                 "first": order[0], "retrieval": baseline[-1] if retriever is not None else None, "evidence": evidence,
+                "sources": example.source_texts,
                 "instructions": system_prompt(example.messages), "language": profile.language, "seconds": out.seconds,
             })
         if len(samples) < 5:
@@ -432,7 +436,8 @@ def evaluate_generator(
     metrics: dict[str, Any] = {
         "n": len(chosen),
         "candidates": candidates,
-        "ranking": RANKING,
+        "ranking": ranking_name(source_agreement),
+        "source_agreement": source_agreement,
         "chrf++": round(chrf(hyps, refs) or 0.0, 2),
         "chrf++_beta1": round(chrf(hyps, refs, beta=1) or 0.0, 2),  # precision weighed as much as recall
         "length_ratio": round(length_ratio(hyps, refs) or 0.0, 3),  # characters per character of the replies
@@ -541,6 +546,7 @@ def write_artifact(
                 metrics["heldout"] = evaluate_generator(
                     generator, kb, test, retriever=retriever, limit=config.eval_limit, progress=progress,
                     candidates=settings.generator_candidates, drafts_file=writer.path / HELDOUT_DRAFTS,
+                    source_agreement=settings.generator_source_agreement,
                 )
             h = metrics["heldout"]
             h["dtype"] = settings.generator_dtype  # measured as served; int8 grounds fewer greedy drafts (README)

@@ -78,30 +78,55 @@ def chrf(hypothesis: NgramStats, reference: NgramStats) -> float:
     return 100 * (1 + factor) * avg_prec * avg_rec / (factor * avg_prec + avg_rec)
 
 
-def consensus_order(texts: Sequence[str]) -> list[int]:
+def consensus_order(texts: Sequence[str], anchors: Sequence[str] = (), anchor_weight: float = 1.0) -> list[int]:
     """Indices of ``texts``, the one with the highest mean chrF++ against all others first; ties keep
-    the given order (so a single candidate, or identical ones, stay as they are)."""
-    if len(texts) < 3:  # with two candidates the "agreement" is symmetric: keep the retrieval order
+    the given order (so a single candidate, or identical ones, stay as they are).
+
+    ``anchors``: texts every candidate should also agree with (a generator's sampled drafts: the
+    passages they were written from); a candidate's support is then its mean chrF++ against the other
+    candidates plus ``anchor_weight`` x its mean chrF++ against the anchors. Two candidates, which a
+    plain consensus cannot tell apart, are then ordered by the anchors."""
+    anchored = bool(anchors) and anchor_weight > 0
+    if len(texts) < (2 if anchored else 3):  # with two candidates the "agreement" is symmetric: keep the given order
         return list(range(len(texts)))
     stats = [NgramStats.of(t) for t in texts]
+    anchor_stats = [NgramStats.of(a) for a in anchors] if anchored else []
     support = [sum(chrf(s, o) for j, o in enumerate(stats) if j != i) / (len(stats) - 1) for i, s in enumerate(stats)]
+    if anchor_stats:
+        support = [v + anchor_weight * sum(chrf(s, a) for a in anchor_stats) / len(anchor_stats) for v, s in zip(support, stats, strict=True)]
     return sorted(range(len(texts)), key=lambda i: (-round(support[i], 9), i))
 
 
-def tiered_consensus_order(texts: Sequence[str], tiers: Sequence[int], *, as_given: Collection[int] = ()) -> list[int]:
+def tiered_consensus_order(
+    texts: Sequence[str],
+    tiers: Sequence[int],
+    *,
+    as_given: Collection[int] = (),
+    anchors: Sequence[str] = (),
+    anchor_weight: float = 1.0,
+) -> list[int]:
     """Indices of sampled generator drafts, best first, tier by tier (0 first: e.g. 0 usable, 1 a
     coherence defect, 2 an invented fact). Each tier is ordered by consensus among its own members
     (minimum-Bayes-risk selection: the sample the other samples back up; duplicates count as agreement,
     as MBR over samples should), except the tiers in ``as_given``, which keep the given order.
+    ``anchors`` / ``anchor_weight``: as in :func:`consensus_order` (the passages the drafts were written
+    from, so the sample that also agrees with its sources wins).
 
     Why: a small fine-tuned model's single greedy reply is a poor estimate of its best answer. Measured
     on 80 held-out shop replies (4-epoch concept model, 8 drafts: 1 greedy + 7 sampled at T 0.7 / top-p
     0.9): chrF++ greedy 22.1, a random sample 23.1, consensus over the 8 27.4, grounded-first consensus
-    27.1 with 100% grounded (greedy: 88.8%); the retrieval draft scored 26.7 on the same replies."""
+    27.1 with 100% grounded (greedy: 88.8%); the retrieval draft scored 26.7 on the same replies.
+    Counting agreement with the 3 passages in the prompt as much as agreement among the samples
+    (``anchor_weight`` 1) lifted the first draft on three saved sets of 8 samples (80 held-out replies
+    each, served tiers): shop 27.12 -> 28.60 (balanced chrF++ 27.19 -> 27.91), an earlier shop model
+    26.23 -> 27.21, bieb 25.28 -> 26.34, length 0.97-0.99 -> 1.03-1.08 x the agents' replies."""
     if len(tiers) != len(texts):
         raise ValueError("one tier per text")
     out: list[int] = []
     for level in sorted(set(tiers)):
         members = [i for i, t in enumerate(tiers) if t == level]
-        out += members if level in as_given else [members[j] for j in consensus_order([texts[i] for i in members])]
+        if level in as_given:
+            out += members
+        else:
+            out += [members[j] for j in consensus_order([texts[i] for i in members], anchors, anchor_weight)]
     return out

@@ -19,7 +19,7 @@ from training.generator import (
     train_loop,
 )
 from webcare.artifacts import latest, read_info
-from webcare.generation import RANKING
+from webcare.generation import ranking_name
 
 CONFIG = GeneratorConfig(max_len=256, batch_size=2, max_steps=4, checkpoint_every=2, eval_limit=2, lr=1e-2, warmup_steps=1)
 
@@ -83,12 +83,13 @@ def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder,
     assert held["n"] == 2 and 0 <= held["dutch_rate"] <= 1 and 0 <= held["grounded_rate"] <= 1
     assert "retrieval_baseline_chrf++" in held and info.metrics["training"]["steps"] == 4
     assert held["candidates"] == s.generator_candidates and held["dtype"] == s.generator_dtype  # measured as served
-    assert held["ranking"] == RANKING and "chrf++_beta1" in held and "retrieval_baseline_length_ratio" in held
+    assert held["ranking"] == ranking_name(s.generator_source_agreement) and held["source_agreement"] == s.generator_source_agreement
+    assert "chrf++_beta1" in held and "retrieval_baseline_length_ratio" in held
     # every held-out example's sampled drafts, the one ranked first and the reference, for reading and re-ranking
     rows = [json.loads(line) for line in (path / HELDOUT_DRAFTS).read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 2 and all(len(r["drafts"]) == s.generator_candidates for r in rows)
     assert [r["drafts"][r["first"]] for r in rows][: len(held["samples"])] == [x["generated"] for x in held["samples"]]
-    assert all(r["target"] and r["retrieval"] is not None and r["instructions"] for r in rows)
+    assert all(r["target"] and r["retrieval"] is not None and r["instructions"] and r["sources"] for r in rows)
     weights = path / ("adapter/adapter_model.safetensors" if lora else "model/model.safetensors")
     assert weights.is_file() and (path / "tokenizer").is_dir() and (path / "model_config.json").is_file()
     json.loads((path / "artifact.json").read_text())

@@ -102,6 +102,16 @@ def test_ranking_tiers_usable_then_defective_then_ungrounded(detector: LanguageD
     assert rank_generations([invented_fact, invented_word, good], evidence)[-1] == 0  # without the checks only facts count
 
 
+def test_ranking_weighs_agreement_with_the_sources() -> None:
+    source = "Reserveren in de winkel kan: we leggen hem 3 dagen voor je apart, ophalen met je bestelnummer."
+    evidence = [source, MESSAGE]
+    off_topic = "Hoi! Je kunt hem in de winkel bekijken en meteen meenemen. ^Milan"
+    samples = [off_topic, off_topic, "Hoi! We leggen hem 3 dagen voor je apart, ophalen met je bestelnummer. ^Milan"]
+    assert rank_generations(samples, evidence)[0] == 0  # the samples alone: the repeated one wins
+    assert rank_generations(samples, evidence, sources=[source], source_agreement=1.0)[0] == 2
+    assert rank_generations(samples, evidence, sources=[source])[0] == 0  # weight 0 (the default): sources ignored
+
+
 def test_guard_ranks_down_words_that_exist_nowhere(detector: LanguageDetector) -> None:
     from webcare.coherence import brand_vocabulary
 

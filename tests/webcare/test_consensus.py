@@ -60,6 +60,24 @@ def test_grounded_samples_first_by_consensus_then_the_rest() -> None:
         tiered_consensus_order(samples, [0, 1])
 
 
+def test_anchors_favour_the_sample_that_agrees_with_its_sources() -> None:
+    passage = "Verlengen kan 3 keer in de app of in Mijn Bibliotheek, zolang niemand het boek reserveerde."
+    samples = [
+        "Je kunt een cadeaubon kopen aan de balie, of in de app.",
+        "Je kunt een cadeaubon kopen in de app of aan de balie.",
+        "Verlengen kan 3 keer in de app, als niemand het boek reserveerde.",
+        "Je kunt een cadeaubon kopen aan de balie.",
+    ]
+    assert consensus_order(samples)[0] != 2  # the samples alone back the cadeaubon answer
+    assert consensus_order(samples, [passage])[0] == 2  # its source backs the verlengen one
+    assert consensus_order(samples, [passage], anchor_weight=0.0) == consensus_order(samples)
+    # two candidates: without anchors they keep their order, with anchors the sources decide
+    assert consensus_order(samples[:3:2]) == [0, 1] and consensus_order(samples[:3:2], [passage]) == [1, 0]
+    assert consensus_order(samples[:1], [passage]) == [0]
+    order = tiered_consensus_order(samples, [1, 0, 1, 0], as_given={2}, anchors=[passage])
+    assert order[:2] == [1, 3] and order[2] == 2  # tiers first; within the second tier the sources decide
+
+
 def _hit(n: int, content: str, score: float) -> Hit:
     passage = Passage(id=f"past_answer:p{n}", kind="past_answer", item_id=f"p{n}", text=content, content=content, article_id=f"a{n}")
     return Hit(passage, score, score, 0.0)
