@@ -511,9 +511,12 @@ def write_artifact(
     evaluate: bool = True,
     extra_metrics: dict[str, Any] | None = None,
     notes: str = "",
+    trained_with: str | None = None,
 ) -> Path:
     """Save a trained model (LoRA-wrapped or full) as a versioned ``generator`` artifact, with its
-    held-out metrics measured here (CPU, the serving settings) against the retrieval-only draft."""
+    held-out metrics measured here (CPU, the serving settings) against the retrieval-only draft.
+    ``trained_with``: the embedder that retrieved the training prompts' passages when it was not
+    ``embedder`` (a re-measured artifact)."""
     import torch
 
     from models.generator import ReplyGenerator, prepare_for_serving
@@ -527,7 +530,7 @@ def write_artifact(
         created_at=version,
         base_model=config.base_model,
         data_hash=data,
-        hyperparameters={**asdict(config), "learning_rate": config.learning_rate, "embedder": embedder.name},
+        hyperparameters={**asdict(config), "learning_rate": config.learning_rate, "embedder": trained_with or embedder.name},
         notes=notes
         or "Loss on the reply tokens only; prompts = tone summary + retrieved passages (own conversation excluded) + thread + message.",
     )
@@ -561,6 +564,68 @@ def write_artifact(
             )
         info.metrics = metrics
     return writer.final
+
+
+def remeasure(
+    kb: Any,
+    settings: Any,
+    embedder: Any,
+    path: Path,
+    *,
+    eval_limit: int | None = None,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> Path:
+    """Measure a finished ``generator`` artifact again on the held-out split, as it would be served now:
+    today's settings (ranking, drafts sampled, dtype, copy bias) and the brand's current embedder (e.g.
+    after ``webcare train embedder``), and write the same weights as a new version with those metrics.
+    The gate reads the newest version, so it judges the artifact by what agents would get today. The
+    metrics keep the version it came from and what that one had measured (``remeasured``)."""
+    from dataclasses import fields
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from models.generator import ADAPTER_DIR, MODEL_DIR, load_base
+    from training.generator_data import build_examples
+    from training.retrieval_eval import heldout_retriever
+    from webcare.artifacts import read_info
+
+    info = read_info(path)
+    if info.kind != "generator" or info.brand != kb.brand:
+        raise ValueError(f"{path} is a {info.kind} artifact of {info.brand!r}, not a generator of {kb.brand!r}")
+    known = {f.name for f in fields(GeneratorConfig)}
+    recipe = {k: v for k, v in info.hyperparameters.items() if k in known}
+    recipe["lora_targets"] = tuple(recipe.get("lora_targets", GeneratorConfig.lora_targets))
+    recipe["device"] = "cpu"
+    if eval_limit is not None:
+        recipe["eval_limit"] = eval_limit
+    config = GeneratorConfig(**recipe)
+    retriever = heldout_retriever(kb, embedder, settings)
+    _, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs, concept=config.concept)
+    tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer")
+    if (path / MODEL_DIR).is_dir():
+        model = AutoModelForCausalLM.from_pretrained(path / MODEL_DIR)
+    elif (path / ADAPTER_DIR).is_dir():
+        from peft import PeftModel
+
+        base, _ = load_base(info.base_model or config.base_model, settings.data_dir / "base_models")
+        model = PeftModel.from_pretrained(base, path / ADAPTER_DIR)
+    else:
+        raise FileNotFoundError(f"generator artifact {path} has neither {MODEL_DIR}/ nor {ADAPTER_DIR}/")
+    before = info.metrics.get("heldout") or {}
+    keep = ("n", "candidates", "ranking", "chrf++", "chrf++_beta1", "retrieval_baseline_chrf++", "dutch_rate", "grounded_rate", "dtype")
+    trained_with = str(info.hyperparameters.get("embedder") or "")
+    echo(f"{kb.brand}: re-measuring {path.name} (held-out chrF++ {before.get('chrf++')} against {before.get('retrieval_baseline_chrf++')} then)")
+    return write_artifact(
+        kb, settings, embedder, config, model, tokenizer,
+        data=info.data_hash, stats=info.metrics.get("training") or {}, test=test, retriever=retriever, echo=echo, progress=progress,
+        extra_metrics={
+            "remeasured": {"from": info.version, "embedder": embedder.name, "heldout_before": {k: before[k] for k in keep if k in before}},
+            **{k: v for k, v in info.metrics.items() if k not in ("training", "heldout", "remeasured")},
+        },
+        notes=f"{info.notes} Re-measured from version {info.version}.".strip(),
+        trained_with=trained_with or None,
+    )
 
 
 def package_run(

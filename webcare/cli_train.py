@@ -73,7 +73,9 @@ def train_generator_cmd(
     max_len: int = typer.Option(768, min=64, help="Tokens per example (prompt is shortened in the middle, reply kept)."),
     lr: float | None = typer.Option(None, help="Learning rate (default 2e-4 LoRA, 5e-5 full)."),
     checkpoint_every: int = typer.Option(25, min=1, help="Save a checkpoint every N steps."),
-    eval_limit: int = typer.Option(40, min=0, help="Held-out examples generated for the artifact's metrics (0: none)."),
+    eval_limit: int | None = typer.Option(
+        None, min=0, help="Held-out examples generated for the artifact's metrics (default 40; 0: none; --remeasure: the artifact's own)."
+    ),
     seed: int = typer.Option(7),
     device: str = typer.Option("cpu", help="Torch device to train on: cpu, or cuda where a GPU is lent."),
     precision: str = typer.Option(
@@ -95,11 +97,18 @@ def train_generator_cmd(
     from_run: Path | None = typer.Option(
         None, "--from-run", help="Package a run of training.generator_sweep (result.json + adapter/) as the brand's artifact, evaluated here."
     ),
+    remeasure: bool = typer.Option(
+        False, "--remeasure",
+        help="No training: measure the brand's latest generator artifact again as it would be served now (ranking, drafts, "
+        "dtype from the settings; the current embedder's passages) and write it as a new version with those metrics, "
+        "which the quality gate then reads.",
+    ),
 ) -> None:
     """Fine-tune the reply generator on the brand's past answers; writes a versioned artifact.
 
     Three ways: train here (default); --export-examples FILE, then `python -m training.generator_sweep`
-    on a machine with a GPU; --from-run DIR to package what that sweep trained."""
+    on a machine with a GPU; --from-run DIR to package what that sweep trained. --remeasure re-measures
+    the latest artifact after a change of settings or embedder (e.g. `webcare train embedder`)."""
     import time
 
     from training.generator import GeneratorConfig, package_run, run
@@ -117,11 +126,23 @@ def train_generator_cmd(
         n = write_examples(export_examples, [*train, *test])
         typer.echo(f"{brand}: wrote {n} examples ({len(train)} train / {len(test)} held-out) to {export_examples}")
         return
+    if remeasure:
+        from training.generator import remeasure as remeasure_artifact
+        from webcare.artifacts import latest
+
+        current = latest(services.settings.artifacts_dir, brand, "generator")
+        if current is None:
+            raise typer.BadParameter(f"{brand} has no generator artifact to re-measure: train one first", param_hint="--remeasure")
+        path = remeasure_artifact(
+            registry.current_kb(brand), services.settings, registry.embedder_for(brand), current, eval_limit=eval_limit or None, echo=typer.echo
+        )
+        _report_serving(brand, path, services.settings, time.perf_counter() - started)
+        return
     if from_run is not None:
         try:
             path = package_run(
                 registry.current_kb(brand), services.settings, registry.embedder_for(brand), from_run,
-                eval_limit=eval_limit, canned_pairs=canned_pairs, echo=typer.echo,
+                eval_limit=40 if eval_limit is None else eval_limit, canned_pairs=canned_pairs, echo=typer.echo,
             )
         except (FileNotFoundError, ValueError) as exc:
             raise typer.BadParameter(str(exc), param_hint="--from-run") from exc
@@ -135,6 +156,7 @@ def train_generator_cmd(
         raise typer.BadParameter(f"{decoding!r} is not one of {', '.join(DECODINGS)}", param_hint="--decoding")
     if precision not in PRECISIONS:
         raise typer.BadParameter(f"{precision!r} is not one of {', '.join(PRECISIONS)}", param_hint="--precision")
+    eval_limit = 40 if eval_limit is None else eval_limit
     config = GeneratorConfig(
         base_model=base_model, lora=lora, epochs=epochs, max_steps=max_steps, batch_size=batch_size, max_len=max_len, lr=lr,
         checkpoint_every=checkpoint_every, eval_limit=max(eval_limit, 1), seed=seed, device=device, precision=precision,

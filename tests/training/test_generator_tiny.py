@@ -7,6 +7,7 @@ import json
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from models.generator import ReplyGenerator
 from training.generator import (
@@ -15,6 +16,7 @@ from training.generator import (
     encode_example,
     latest_checkpoint,
     prepare_model,
+    remeasure,
     run,
     train_loop,
 )
@@ -93,6 +95,20 @@ def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder,
     weights = path / ("adapter/adapter_model.safetensors" if lora else "model/model.safetensors")
     assert weights.is_file() and (path / "tokenizer").is_dir() and (path / "model_config.json").is_file()
     json.loads((path / "artifact.json").read_text())
+
+    # re-measured as it would be served with other settings: a new version, the same weights and training record
+    again = remeasure(
+        bieb_kb, s.model_copy(update={"generator_candidates": 3, "generator_source_agreement": 0.0}), hash_embedder, path,
+        progress=False, echo=lambda _: None,
+    )
+    assert again != path and again == latest(s.artifacts_dir, "bieb", "generator")
+    redo = read_info(again)
+    assert redo.metrics["remeasured"]["from"] == info.version and redo.metrics["remeasured"]["heldout_before"]["chrf++"] == held["chrf++"]
+    assert redo.metrics["heldout"]["candidates"] == 3 and redo.metrics["heldout"]["source_agreement"] == 0.0
+    assert redo.metrics["training"] == info.metrics["training"] and redo.data_hash == info.data_hash
+    assert redo.hyperparameters == info.hyperparameters
+    before, after = load_file(weights), load_file(again / weights.relative_to(path))
+    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
 
     served = ReplyGenerator.from_artifact(path)
     prompt = [{"role": "system", "content": "Je bent webcare"}, {"role": "user", "content": "hoe kan ik verlengen"}]

@@ -84,3 +84,10 @@ def test_serve_refuses_a_broken_kb_with_file_and_line(tmp_path: Path, monkeypatc
     result = runner.invoke(app, ["serve", "--port", "1"])
     assert result.exit_code == 1
     assert "cannot start" in result.output and "past_answers.jsonl:" in result.output and "invalid JSON" in result.output
+
+
+def test_remeasure_without_an_artifact_says_what_to_do(env: None) -> None:
+    result = runner.invoke(app, ["train", "generator", "--brand", "bieb", "--remeasure"])
+    assert result.exit_code == 2
+    assert "no generator artifact to re-measure" in result.output and "train one first" in result.output
+    assert "--remeasure" in runner.invoke(app, ["train", "generator", "--help"]).output
