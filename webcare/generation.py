@@ -34,11 +34,18 @@ log = logging.getLogger(__name__)
 
 
 def quality_bar(
-    metrics: dict[str, Any], *, min_dutch: float = 0.95, min_grounded: float = 0.95, candidates: int | None = None
+    metrics: dict[str, Any],
+    *,
+    min_dutch: float = 0.95,
+    min_grounded: float = 0.95,
+    candidates: int | None = None,
+    source_agreement: float | None = None,
 ) -> str | None:
     """Why an artifact's held-out metrics do not earn it a place before the retrieval drafts (None: they do).
     ``candidates``: the drafts sampled per request when served; fewer than the metrics were measured with
-    (``heldout.candidates``, 1 when absent) means the figures do not describe what agents would get."""
+    (``heldout.candidates``, 1 when absent) means the figures do not describe what agents would get.
+    ``source_agreement``: the served ranking's weight of the sources; metrics measured with another
+    (``heldout.source_agreement``, 0 when absent) do not describe it either."""
     heldout = metrics.get("heldout") or {}
     chrf, baseline = heldout.get("chrf++"), heldout.get("retrieval_baseline_chrf++")
     if chrf is None or baseline is None:
@@ -47,7 +54,13 @@ def quality_bar(
     if candidates is not None and candidates < measured:
         return (
             f"held-out figures were measured choosing among {measured} sampled drafts, served with {candidates} "
-            f"(WEBCARE_GENERATOR_CANDIDATES): raise it to {measured} or re-measure"
+            f"(WEBCARE_GENERATOR_CANDIDATES): raise it to {measured} or re-measure (webcare train generator --remeasure)"
+        )
+    weighed = float(heldout.get("source_agreement", 0.0))
+    if source_agreement is not None and abs(source_agreement - weighed) > 1e-9:
+        return (
+            f"held-out figures were measured ranking drafts with the sources weighed {weighed:g}, served with {source_agreement:g} "
+            "(WEBCARE_GENERATOR_SOURCE_AGREEMENT): re-measure with `webcare train generator --brand B --remeasure`"
         )
     if chrf <= baseline:
         return f"held-out chrF++ {chrf} does not beat the retrieval draft's {baseline}"
@@ -63,7 +76,7 @@ def gate_reason(path: Path, settings: Settings) -> str | None:
     Whether the gate is on (``generator_quality_gate``) is the caller's business."""
     return quality_bar(
         read_info(path).metrics, min_dutch=settings.generator_min_dutch_rate, min_grounded=settings.generator_min_grounded_rate,
-        candidates=settings.generator_candidates,
+        candidates=settings.generator_candidates, source_agreement=settings.generator_source_agreement,
     )
 
 

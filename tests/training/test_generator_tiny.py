@@ -166,6 +166,11 @@ def test_quality_bar() -> None:
     assert quality_bar(sampled, candidates=8) is None and quality_bar(sampled, candidates=12) is None
     assert "WEBCARE_GENERATOR_CANDIDATES" in (quality_bar(sampled, candidates=3) or "")
     assert quality_bar(good, candidates=1) is None  # older artifacts: measured on the greedy draft alone
+    # measured with another ranking than served: re-measure first
+    assert "--remeasure" in (quality_bar(good, source_agreement=1.0) or "")
+    weighed = {"heldout": {**good["heldout"], "source_agreement": 1.0}}
+    assert quality_bar(weighed, source_agreement=1.0) is None and quality_bar(good, source_agreement=0.0) is None
+    assert "weighed 1, served with 0" in (quality_bar(weighed, source_agreement=0.0) or "")
 
 
 def test_concept_artifact_gets_the_retrieval_draft_in_its_prompt(tiny, bieb_kb, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
