@@ -6,7 +6,8 @@ peft, sacrebleu and this repository's light modules, and reads the examples that
 ``webcare train generator --brand B --export-examples FILE`` wrote (so the prompts are exactly the
 ones the retriever builds here). No decision looks at the held-out split: configurations are
 compared on a validation part of the TRAIN split (by conversation), and the held-out split is
-generated once, with the chosen configuration.
+generated once, with the chosen configuration. Each reply is chosen as served: the greedy one and
+``--samples`` - 1 sampled, ranked by ``webcare.generation.rank_generations`` (``--samples 1``: greedy).
 
     python -m training.generator_sweep --examples var/gen/bieb.jsonl --base model.gguf \\
         --device cuda --out /tmp/sweep-bieb
@@ -57,10 +58,45 @@ def generate_batch(
     max_len: int,
     batch_size: int = 48,
     decoding: str = "prompt",
+    samples: int = 1,
+    source_agreement: float = 1.0,
+    seed: int = 0,
 ) -> list[str]:
-    """Greedy replies (same stop strings as ReplyGenerator), batched with left padding. ``decoding``:
-    "prompt" (transformers' repetition_penalty, which also counts the prompt: as served), "generated"
-    (the penalty over generated tokens only) or "plain" (none)."""
+    """One reply per example (same stop strings as ReplyGenerator), batched with left padding.
+    ``decoding``: "prompt" (transformers' repetition_penalty, which also counts the prompt: as served),
+    "generated" (the penalty over generated tokens only) or "plain" (none). ``samples`` 1: the greedy
+    reply; more: as served, the greedy reply and ``samples`` - 1 sampled at T 0.7 / top-p 0.9, the
+    first of them as the pipeline ranks them (webcare.generation.rank_generations, the sources weighed
+    ``source_agreement``; grounded against the example's sources, message and thread, without the
+    brand's own facts, which the examples do not carry)."""
+    greedy = _decode(model, tokenizer, examples, max_len=max_len, batch_size=batch_size, decoding=decoding)
+    if samples <= 1:
+        return [rows[0] for rows in greedy]
+    import torch
+
+    from models.language import LanguageDetector
+    from webcare.generation import rank_generations, system_prompt
+
+    torch.manual_seed(seed)
+    sampled = _decode(
+        model, tokenizer, examples, max_len=max_len, batch_size=max(1, batch_size // (samples - 1)), decoding=decoding, sampled=samples - 1
+    )
+    detector = LanguageDetector()
+    out: list[str] = []
+    for e, first, rest in zip(examples, greedy, sampled, strict=True):
+        texts = [*first, *rest]
+        order = rank_generations(
+            texts, [*e.source_texts, e.message, e.thread_text], message=e.message, instructions=system_prompt(e.messages),
+            detector=detector, sources=e.source_texts, source_agreement=source_agreement,
+        )
+        out.append(texts[order[0]])
+    return out
+
+
+def _decode(
+    model: Any, tokenizer: Any, examples: Sequence[GenExample], *, max_len: int, batch_size: int, decoding: str, sampled: int = 0
+) -> list[list[str]]:
+    """Per example: the greedy reply (``sampled`` 0), or ``sampled`` replies sampled at T 0.7 / top-p 0.9."""
     import torch
     from transformers import LogitsProcessorList
 
@@ -70,7 +106,7 @@ def generate_batch(
     device = next(model.parameters()).device
     eos = [i for i in {tokenizer.eos_token_id, end_token(tokenizer)} if isinstance(i, int) and i >= 0]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos[0]
-    out: dict[int, str] = {}
+    out: dict[int, list[str]] = {}
     groups: dict[int, list[int]] = {}
     for i, e in enumerate(examples):
         groups.setdefault(max_new_tokens_for(e.length_limit), []).append(i)
@@ -90,13 +126,20 @@ def generate_batch(
                 extra["logits_processor"] = LogitsProcessorList([GeneratedRepetitionPenalty(width, REPETITION_PENALTY)])
             elif decoding == "prompt":
                 extra["repetition_penalty"] = REPETITION_PENALTY
+            if sampled:
+                extra.update(do_sample=True, temperature=0.7, top_p=0.9, num_return_sequences=sampled)
+            else:
+                extra["do_sample"] = False
+            per_prompt = max(sampled, 1)
             with torch.inference_mode():
                 gen = model.generate(
-                    ids.to(device), attention_mask=mask.to(device), max_new_tokens=new_tokens, do_sample=False,
+                    ids.to(device), attention_mask=mask.to(device), max_new_tokens=new_tokens,
                     eos_token_id=eos, pad_token_id=pad, use_cache=True, **extra,
                 )
-            for row, i in enumerate(chunk):
-                out[i] = cut_at_stop(tokenizer.decode(gen[row, width:], skip_special_tokens=True))
+            for row, i in enumerate(chunk):  # num_return_sequences keeps each prompt's samples together
+                out[i] = [
+                    cut_at_stop(tokenizer.decode(gen[row * per_prompt + k, width:], skip_special_tokens=True)) for k in range(per_prompt)
+                ]
     return [out[i] for i in range(len(examples))]
 
 
@@ -126,6 +169,7 @@ def sweep(
     validate: bool = True,
     decodings: Sequence[str] = ("prompt",),
     refit: bool = True,
+    samples: int = 8,
     echo: Any = print,
     progress: bool = False,
 ) -> dict[str, Any]:
@@ -135,7 +179,8 @@ def sweep(
     ``refit=False`` with a one-configuration grid: keep the model trained on the fit part (validated)
     instead of training again on all of train: half the time, for runs compared across processes.
     The held-out split is generated once per decoding in ``decodings`` (the chosen one, else the first,
-    is the headline). ``progress``: a tqdm bar per training run (stderr)."""
+    is the headline). ``samples``: replies per example, ranked as served (``generate_batch``; 1: greedy),
+    for validation and the held-out split alike. ``progress``: a tqdm bar per training run (stderr)."""
     common = common or GeneratorConfig()
     train, heldout = by_split(examples)
     fit, val = validation_part(train)
@@ -149,7 +194,9 @@ def sweep(
         started = time.perf_counter()
         model, stats = train_one(base, tokenizer, fit, config, out / "runs" / f"val-{n}", progress=progress)
         val_refs = [e.target for e in val]
-        by_val = {d: chrf(generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=d), val_refs) for d in decodings}
+        by_val = {
+            d: chrf(generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=d, samples=samples), val_refs) for d in decodings
+        }
         row = {
             "config": params, "val_chrf++": by_val[decodings[0]], "val_by_decoding": by_val, "train": stats,
             "seconds": round(time.perf_counter() - started, 1),
@@ -178,14 +225,17 @@ def sweep(
         model, stats = train_one(base, tokenizer, train, config, out / "runs" / "final", progress=progress)
         train_seconds = time.perf_counter() - started
     refs = [e.target for e in heldout]
-    by_decoding = {d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d) for d in decodings}
+    by_decoding = {d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d, samples=samples) for d in decodings}
     hyps = by_decoding[decodings[0]]
     save_trained(model, config, out)
     result = {
         "validation": rows,
         "chosen": {**asdict(config), "learning_rate": config.learning_rate},
         "training": {**stats, "wall_seconds": round(train_seconds, 1)},
-        "heldout": {"n": len(heldout), "chrf++": chrf(hyps, refs), "decoding": decodings[0], "ids": [e.id for e in heldout], "generated": hyps},
+        "heldout": {
+            "n": len(heldout), "chrf++": chrf(hyps, refs), "decoding": decodings[0], "samples": samples, "ids": [e.id for e in heldout],
+            "generated": hyps,
+        },
         "heldout_by_decoding": {d: {"chrf++": chrf(h, refs), "generated": h} for d, h in by_decoding.items()},
         "data_examples": len(examples),
         "data_hash": examples_hash(train),  # the artifact's data hash: `--from-run` checks it against the data here
@@ -217,6 +267,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-validation", action="store_true", help="train the grid's single configuration on all of train")
     parser.add_argument("--no-refit", action="store_true", help="one-configuration grid: ship the model validated on the fit part, not retrained on all of train")
     parser.add_argument("--progress", action="store_true", help="a progress bar for each training run (stderr)")
+    parser.add_argument(
+        "--samples", type=int, default=8,
+        help="replies sampled per example and ranked as served (validation and held-out alike); 1 = greedy only",
+    )
     parser.add_argument("--decodings", default="prompt", help="comma list of prompt,generated,plain (held-out; first is the headline)")
     args = parser.parse_args(argv)
 
@@ -234,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     encode_example(tokenizer, examples[0], common)  # fail early on a bad file
     decodings = [d.strip() for d in args.decodings.split(",") if d.strip()]
     sweep(base, tokenizer, examples, args.out, grid=grid, common=common, validate=not args.no_validation, decodings=decodings, refit=not args.no_refit,
-          progress=args.progress)
+          samples=args.samples, progress=args.progress)
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 

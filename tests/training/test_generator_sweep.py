@@ -38,15 +38,43 @@ def test_batched_generation_matches_one_by_one(tiny, bieb_examples) -> None:  # 
     assert together == alone
 
 
+def test_sampled_generation_ranks_as_served(tiny, bieb_examples) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    from models.language import LanguageDetector
+    from training.generator_sweep import _decode
+    from webcare.generation import rank_generations, system_prompt
+
+    tokenizer, make = tiny
+    model = make()
+    examples = bieb_examples[1][:2]
+    chosen = generate_batch(model, tokenizer, examples, max_len=128, samples=4, seed=3)
+    # by hand: the greedy reply and 3 sampled ones per example, ranked as the pipeline ranks them
+    greedy = _decode(model, tokenizer, examples, max_len=128, batch_size=48, decoding="prompt")
+    torch.manual_seed(3)
+    sampled = _decode(model, tokenizer, examples, max_len=128, batch_size=16, decoding="prompt", sampled=3)
+    assert [len(g) for g in greedy] == [1, 1] and [len(x) for x in sampled] == [3, 3]
+    assert any(x != g[0] for g, rest in zip(greedy, sampled, strict=True) for x in rest)  # sampling, not greedy again
+    detector = LanguageDetector()
+    for e, g, rest, pick in zip(examples, greedy, sampled, chosen, strict=True):
+        texts = [*g, *rest]
+        order = rank_generations(
+            texts, [*e.source_texts, e.message, e.thread_text], message=e.message, instructions=system_prompt(e.messages),
+            detector=detector, sources=e.source_texts, source_agreement=1.0,
+        )
+        assert pick == texts[order[0]]
+    assert generate_batch(model, tokenizer, examples, max_len=128) == [g[0] for g in greedy]  # samples=1: greedy
+
+
 def test_sweep_chooses_on_validation_and_saves_adapter(tiny, bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
     tokenizer, make = tiny
     train, test = bieb_examples
     examples = [*train[:24], *test[:3]]
     grid = [{"lora": True, "lora_r": 4, "lora_alpha": 8}, {"lora": False}]
-    result = sweep(make(), tokenizer, examples, tmp_path, grid=grid, common=COMMON, echo=lambda _: None)
+    result = sweep(make(), tokenizer, examples, tmp_path, grid=grid, common=COMMON, samples=2, echo=lambda _: None)
     assert [r["config"] for r in result["validation"]] == grid
     assert result["chosen"]["lora"] is True  # only an adapter can travel back: LoRA wins when present
-    assert result["heldout"]["n"] == 3 and len(result["heldout"]["generated"]) == 3
+    assert result["heldout"]["n"] == 3 and len(result["heldout"]["generated"]) == 3 and result["heldout"]["samples"] == 2
     assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
     assert json.loads((tmp_path / "result.json").read_text())["heldout"]["ids"] == [e.id for e in test[:3]]
 
@@ -56,7 +84,7 @@ def test_sweep_without_validation_trains_the_one_configuration(tiny, bieb_exampl
     train, test = bieb_examples
     result = sweep(
         make(), tokenizer, [*train[:12], *test[:2]], tmp_path, grid=[{"lora": True, "lora_r": 4}], common=COMMON,
-        validate=False, decodings=("generated", "plain"), echo=lambda _: None,
+        validate=False, decodings=("generated", "plain"), samples=1, echo=lambda _: None,
     )
     assert result["validation"] == [] and result["chosen"]["lora_r"] == 4
     assert set(result["heldout_by_decoding"]) == {"generated", "plain"}
@@ -69,7 +97,7 @@ def test_sweep_without_refit_ships_the_validated_model(tiny, bieb_examples, tmp_
     train, test = bieb_examples
     result = sweep(
         make(), tokenizer, [*train[:24], *test[:2]], tmp_path, grid=[{"lora": True, "lora_r": 4}], common=COMMON,
-        refit=False, decodings=("prompt", "generated"), echo=lambda _: None,
+        refit=False, decodings=("prompt", "generated"), samples=1, echo=lambda _: None,
     )
     row = result["validation"][0]
     assert set(row["val_by_decoding"]) == {"prompt", "generated"} and row["val_chrf++"] == row["val_by_decoding"]["prompt"]
@@ -79,7 +107,7 @@ def test_sweep_without_refit_ships_the_validated_model(tiny, bieb_examples, tmp_
     best = max(row["val_by_decoding"], key=lambda d: row["val_by_decoding"][d])  # the decoding is chosen on validation too
     assert result["chosen"]["decoding"] == best == result["heldout"]["decoding"]
     with pytest.raises(ValueError, match="exactly one configuration"):
-        sweep(make(), tokenizer, train[:8], tmp_path, grid=[{"lora": True}, {"lora": False}], common=COMMON, refit=False)
+        sweep(make(), tokenizer, train[:8], tmp_path, grid=[{"lora": True}, {"lora": False}], common=COMMON, refit=False, samples=1)
 
 
 def test_main_takes_the_prompt_format_from_the_examples(tiny, bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -115,7 +143,7 @@ def test_from_run_packages_the_sweep_and_refuses_other_data(tiny, bieb_kb, bieb_
     train, test = bieb_examples
     run_dir = tmp_path / "run"
     sweep(make(), tokenizer, [*train, *test[:2]], run_dir, grid=[{"lora": True, "lora_r": 4}], common=COMMON,
-          validate=False, echo=lambda _: None)
+          validate=False, samples=1, echo=lambda _: None)
     s = settings.model_copy(update={"data_dir": tmp_path / "data"})
     path = package_run(bieb_kb, s, hash_embedder, run_dir, base_model=str(base_dir), eval_limit=2, progress=False, echo=lambda _: None)
     info = read_info(path)
@@ -138,7 +166,7 @@ def test_parallel_runs_are_picked_on_validation_and_unpacked_for_packaging(tiny,
     for name, lr in (("slow", 1e-4), ("fast", 1e-2)):
         common = GeneratorConfig(max_len=192, batch_size=4, max_steps=3, checkpoint_every=100, lr=lr, warmup_steps=1)
         sweep(make(), tokenizer, [*train[:24], *test[:2]], runs / f"bieb-{name}", grid=[{"lora": True, "lora_r": 4}], common=common,
-              refit=False, decodings=("prompt", "generated"), echo=lambda _: None)
+              refit=False, decodings=("prompt", "generated"), samples=1, echo=lambda _: None)
     (runs / "bieb-stopped").mkdir()  # a run stopped at the deadline: no result.json
     summary = pick(runs, tmp_path / "out")
     finished = [r for r in summary["bieb"]["runs"] if r["finished"]]
