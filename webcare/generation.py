@@ -54,7 +54,7 @@ def quality_bar(
     if candidates is not None and candidates < measured:
         return (
             f"held-out figures were measured choosing among {measured} sampled drafts, served with {candidates} "
-            f"(WEBCARE_GENERATOR_CANDIDATES): raise it to {measured} or re-measure (webcare train generator --remeasure)"
+            f"(WEBCARE_GENERATOR_CANDIDATES): raise it to {measured} or re-measure (`webcare train generator --brand B --remeasure`)"
         )
     weighed = float(heldout.get("source_agreement", 0.0))
     if source_agreement is not None and abs(source_agreement - weighed) > 1e-9:
