@@ -228,6 +228,24 @@ class _StopOnStrings:
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
+
+def load_artifact_weights(path: Path, *, base_cache: Path | None = None, dtype: Any = None, merge: bool = True) -> tuple[Any, Any]:
+    """(model, tokenizer) of a ``generator`` artifact: ``model/`` (full weights) or ``adapter/`` (LoRA over
+    its base, merged into it unless ``merge`` is False, e.g. to save the adapter again)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer")
+    if (path / MODEL_DIR).is_dir():
+        return AutoModelForCausalLM.from_pretrained(path / MODEL_DIR, dtype=dtype), tokenizer
+    if (path / ADAPTER_DIR).is_dir():
+        from peft import PeftModel
+
+        info = json.loads((path / "artifact.json").read_text(encoding="utf-8"))
+        base, _ = load_base(info.get("base_model") or DEFAULT_BASE, base_cache, dtype=dtype)
+        model = PeftModel.from_pretrained(base, path / ADAPTER_DIR)
+        return (model.merge_and_unload() if merge else model), tokenizer
+    raise ModelNotAvailableError(f"generator artifact {path} has neither {MODEL_DIR}/ nor {ADAPTER_DIR}/")
+
 class ReplyGenerator:
     """A brand's fine-tuned generator. Thread-safe (one generation at a time per model)."""
 
@@ -266,22 +284,12 @@ class ReplyGenerator:
         copies of the Linear layers (models/weight_only_int8.py). Attention: SDPA for the prompt, grouped
         matmuls for each new token (models/decode_attention.py)."""
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
         if dtype not in GENERATOR_DTYPES:
             raise ValueError(f"unknown generator dtype {dtype!r}: one of {', '.join(GENERATOR_DTYPES)}")
         torch_dtype = torch.bfloat16 if dtype == "int8" else getattr(torch, dtype)
         info = json.loads((path / "artifact.json").read_text(encoding="utf-8"))
-        tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer")
-        if (path / MODEL_DIR).is_dir():
-            model = AutoModelForCausalLM.from_pretrained(path / MODEL_DIR, dtype=torch_dtype)
-        elif (path / ADAPTER_DIR).is_dir():
-            from peft import PeftModel
-
-            base, _ = load_base(info.get("base_model") or DEFAULT_BASE, base_cache, dtype=torch_dtype)
-            model = PeftModel.from_pretrained(base, path / ADAPTER_DIR).merge_and_unload()
-        else:
-            raise ModelNotAvailableError(f"generator artifact {path} has neither {MODEL_DIR}/ nor {ADAPTER_DIR}/")
+        model, tokenizer = load_artifact_weights(path, base_cache=base_cache, dtype=torch_dtype)
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         prepare_for_serving(model, dtype)

@@ -24,7 +24,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -566,6 +566,15 @@ def write_artifact(
     return writer.final
 
 
+def config_from(recipe: dict[str, Any], **overrides: Any) -> GeneratorConfig:
+    """The GeneratorConfig a recorded recipe describes (an artifact's hyperparameters, a sweep's choice),
+    on this machine's CPU, with ``overrides``; keys that are no GeneratorConfig field are left out."""
+    known = {f.name for f in fields(GeneratorConfig)}
+    chosen = {k: v for k, v in recipe.items() if k in known}
+    chosen["lora_targets"] = tuple(chosen.get("lora_targets", GeneratorConfig.lora_targets))
+    return GeneratorConfig(**{**chosen, "device": "cpu", **overrides})
+
+
 def remeasure(
     kb: Any,
     settings: Any,
@@ -581,11 +590,7 @@ def remeasure(
     after ``webcare train embedder``), and write the same weights as a new version with those metrics.
     The gate reads the newest version, so it judges the artifact by what agents would get today. The
     metrics keep the version it came from and what that one had measured (``remeasured``)."""
-    from dataclasses import fields
-
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from models.generator import ADAPTER_DIR, MODEL_DIR, load_base
+    from models.generator import load_artifact_weights
     from training.generator_data import build_examples
     from training.retrieval_eval import heldout_retriever
     from webcare.artifacts import read_info
@@ -593,25 +598,10 @@ def remeasure(
     info = read_info(path)
     if info.kind != "generator" or info.brand != kb.brand:
         raise ValueError(f"{path} is a {info.kind} artifact of {info.brand!r}, not a generator of {kb.brand!r}")
-    known = {f.name for f in fields(GeneratorConfig)}
-    recipe = {k: v for k, v in info.hyperparameters.items() if k in known}
-    recipe["lora_targets"] = tuple(recipe.get("lora_targets", GeneratorConfig.lora_targets))
-    recipe["device"] = "cpu"
-    if eval_limit is not None:
-        recipe["eval_limit"] = eval_limit
-    config = GeneratorConfig(**recipe)
+    config = config_from(info.hyperparameters, **({"eval_limit": eval_limit} if eval_limit is not None else {}))
     retriever = heldout_retriever(kb, embedder, settings)
     _, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs, concept=config.concept)
-    tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer")
-    if (path / MODEL_DIR).is_dir():
-        model = AutoModelForCausalLM.from_pretrained(path / MODEL_DIR)
-    elif (path / ADAPTER_DIR).is_dir():
-        from peft import PeftModel
-
-        base, _ = load_base(info.base_model or config.base_model, settings.data_dir / "base_models")
-        model = PeftModel.from_pretrained(base, path / ADAPTER_DIR)
-    else:
-        raise FileNotFoundError(f"generator artifact {path} has neither {MODEL_DIR}/ nor {ADAPTER_DIR}/")
+    model, tokenizer = load_artifact_weights(path, base_cache=settings.data_dir / "base_models", merge=False)
     before = info.metrics.get("heldout") or {}
     keep = ("n", "candidates", "ranking", "chrf++", "chrf++_beta1", "retrieval_baseline_chrf++", "dutch_rate", "grounded_rate", "dtype")
     trained_with = str(info.hyperparameters.get("embedder") or "")
@@ -642,8 +632,6 @@ def package_run(
 ) -> Path:
     """Turn a run of ``training.generator_sweep`` (e.g. trained on a lent GPU) into a versioned artifact.
     Refuses a run whose training data differs from the examples built here (same retriever, same split)."""
-    from dataclasses import fields
-
     from models.generator import load_base
     from training.generator_data import build_examples
     from training.generator_example import examples_hash
@@ -653,16 +641,13 @@ def package_run(
     if not result_file.is_file() or not (run_path / "adapter").is_dir():
         raise FileNotFoundError(f"{run_path} is not a sweep run: expected result.json and adapter/ (python -m training.generator_sweep --help)")
     result = json.loads(result_file.read_text(encoding="utf-8"))
-    known = {f.name for f in fields(GeneratorConfig)}
-    chosen = {k: v for k, v in result["chosen"].items() if k in known}
-    chosen["lora_targets"] = tuple(chosen.get("lora_targets", GeneratorConfig.lora_targets))
     # the base named here (the run may name a file path of the machine it ran on)
-    chosen.update(device="cpu", base_model=base_model or GeneratorConfig.base_model)
+    overrides: dict[str, Any] = {"base_model": base_model or GeneratorConfig.base_model}
     if eval_limit is not None:
-        chosen["eval_limit"] = eval_limit
+        overrides["eval_limit"] = eval_limit
     if canned_pairs is not None:
-        chosen["canned_pairs"] = canned_pairs
-    config = GeneratorConfig(**chosen)
+        overrides["canned_pairs"] = canned_pairs
+    config = config_from(result["chosen"], **overrides)
     retriever = heldout_retriever(kb, embedder, settings)
     train, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs, concept=config.concept)
     data = examples_hash(train)
