@@ -169,23 +169,43 @@ class GeneratedRepetitionPenalty:
 class SourceCopyBias:
     """A pointer-style copy bias: when the last ``context`` generated tokens also occur in the prompt
     (the sources, the message), the tokens that follow them there get ``bonus`` added to their logits.
-    Nudges a small model to reuse the brand's own wording and facts instead of inventing words."""
+    Nudges a small model to reuse the brand's own wording and facts instead of inventing words.
+    One prompt for every row (the served call: n drafts of one message), or one per prompt of a batch
+    (:meth:`per_prompt`)."""
 
     def __init__(self, prompt: Sequence[int], prompt_len: int, bonus: float, context: int = 2) -> None:
         self.prompt_len = prompt_len
         self.bonus = bonus
         self.context = context
-        self.next_after: dict[tuple[int, ...], list[int]] = {}
+        self.rows_per_prompt = 1
+        self.maps = [self._followers(prompt, context)]
+
+    @classmethod
+    def per_prompt(
+        cls, prompts: Sequence[Sequence[int]], prompt_len: int, bonus: float, *, rows_per_prompt: int = 1, context: int = 2
+    ) -> SourceCopyBias:
+        """For a batch of different prompts (padding left out of each), ``rows_per_prompt`` consecutive
+        rows per prompt (as ``num_return_sequences`` lays them out)."""
+        bias = cls([], prompt_len, bonus, context)
+        bias.maps = [cls._followers(p, context) for p in prompts]
+        bias.rows_per_prompt = rows_per_prompt
+        return bias
+
+    @staticmethod
+    def _followers(prompt: Sequence[int], context: int) -> dict[tuple[int, ...], list[int]]:
+        next_after: dict[tuple[int, ...], list[int]] = {}
         for i in range(context, len(prompt)):
-            followers = self.next_after.setdefault(tuple(prompt[i - context : i]), [])
+            followers = next_after.setdefault(tuple(prompt[i - context : i]), [])
             if prompt[i] not in followers:
                 followers.append(prompt[i])
+        return next_after
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         if input_ids.shape[1] - self.prompt_len < self.context or self.bonus == 0.0:
             return scores
         for row in range(input_ids.shape[0]):
-            followers = self.next_after.get(tuple(input_ids[row, -self.context :].tolist()))
+            next_after = self.maps[0] if len(self.maps) == 1 else self.maps[row // self.rows_per_prompt]
+            followers = next_after.get(tuple(input_ids[row, -self.context :].tolist()))
             if followers:
                 scores[row, followers] += self.bonus
         return scores

@@ -351,8 +351,12 @@ def run_dir_for(runs_root: Path, brand: str, config: GeneratorConfig, data: str)
 
 # evaluation ----------------------------------------------------------------------------------------
 def retrieval_draft(example: GenExample, retriever: Any, drafter: Any, profile: Any, pii: Any) -> str:
-    """The retrieval-only draft an example is compared with: the first draft from a search for its
-    message (personal data masked), the example's own past answer excluded."""
+    """The retrieval-only draft an example is compared with: the pipeline's first retrieval draft for its
+    message, as ``build_examples`` drafted it (the same search, the agent's signature: ``example.baseline``).
+    Examples without one (read from a file) get a search for the message alone (personal data masked),
+    the example's own past answer excluded, drafted without the agent."""
+    if example.baseline is not None:
+        return example.baseline
     from webcare.prompting import retrieval_query
 
     hits = retriever.search(pii.mask(retrieval_query(example.message, [])), k=10, exclude_ids={f"past_answer:{example.id}"})
@@ -388,7 +392,7 @@ def evaluate_generator(
     from models.pii import PiiDetector
     from webcare.drafting import RetrievalDrafter
     from webcare.coherence import brand_vocabulary
-    from webcare.generation import rank_generations, ranking_name, system_prompt
+    from webcare.generation import PIPELINE_BASELINE, rank_generations, ranking_name, system_prompt
     from webcare.grounding import check_grounding
     from webcare.guard import draft_evidence
 
@@ -451,6 +455,9 @@ def evaluate_generator(
         metrics["retrieval_baseline_chrf++_beta1"] = round(chrf(baseline, refs, beta=1) or 0.0, 2)
         metrics["retrieval_baseline_length_ratio"] = round(length_ratio(baseline, refs) or 0.0, 3)
         metrics["beats_retrieval_baseline"] = metrics["chrf++"] > metrics["retrieval_baseline_chrf++"]
+        # which retrieval draft: the pipeline's (the quality gate asks for it), or, for examples read from a file, one
+        # searched for the message alone and drafted without the agent's signature
+        metrics["retrieval_baseline"] = PIPELINE_BASELINE if all(e.baseline is not None for e in chosen) else "message alone"
     if drafts_file is not None:
         drafts_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return metrics
@@ -553,6 +560,7 @@ def write_artifact(
                 )
             h = metrics["heldout"]
             h["dtype"] = settings.generator_dtype  # measured as served; int8 grounds fewer greedy drafts (README)
+            h["copy_bias"] = settings.generator_copy_bias  # the gate holds the artifact back when served with another
             echo(
                 f"{kb.brand}: held-out chrF++ {h['chrf++']} (retrieval draft {h.get('retrieval_baseline_chrf++')}), "
                 f"Dutch {h['dutch_rate']:.0%}, grounded {h['grounded_rate']:.0%} on {h['n']} examples ({h['candidates']} drafts sampled per message)"
@@ -603,7 +611,8 @@ def remeasure(
     _, test = build_examples(kb, settings, embedder, retriever=retriever, canned_pairs=config.canned_pairs, concept=config.concept)
     model, tokenizer = load_artifact_weights(path, base_cache=settings.data_dir / "base_models", merge=False)
     before = info.metrics.get("heldout") or {}
-    keep = ("n", "candidates", "ranking", "chrf++", "chrf++_beta1", "retrieval_baseline_chrf++", "dutch_rate", "grounded_rate", "dtype")
+    keep = ("n", "candidates", "ranking", "chrf++", "chrf++_beta1", "retrieval_baseline_chrf++", "dutch_rate", "grounded_rate", "dtype", "copy_bias",
+            "retrieval_baseline")
     trained_with = str(info.hyperparameters.get("embedder") or "")
     echo(f"{kb.brand}: re-measuring {path.name} (held-out chrF++ {before.get('chrf++')} against {before.get('retrieval_baseline_chrf++')} then)")
     return write_artifact(

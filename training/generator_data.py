@@ -28,7 +28,7 @@ from models.embedder import Embedder
 from models.pii import PiiDetector
 from retrieval.kb_loader import BrandKB
 from retrieval.kb_schema import PastAnswer
-from retrieval.retriever import HybridRetriever
+from retrieval.retriever import Hit, HybridRetriever
 from retrieval.splits import split_of, split_past_answers
 from training.generator_example import GenExample
 from training.retrieval_eval import heldout_retriever
@@ -52,22 +52,31 @@ def build_example(
     k: int,
     drafter: RetrievalDrafter | None = None,
     draft_hits: int = 10,
+    concept: bool = False,
 ) -> GenExample:
-    """``drafter``: put its first draft (from the best ``draft_hits`` hits, as the pipeline drafts) in
-    the prompt as the concept."""
+    """``drafter``: its first draft from the best ``draft_hits`` hits (as the pipeline drafts, with the
+    agent's signature) is the example's ``baseline``; with ``concept`` it is also in the prompt."""
+    if concept and drafter is None:
+        raise ValueError("a concept draft needs a drafter")
     profile = kb.profile
     query = pii.mask(retrieval_query(past.message, past.thread))
-    # one search, as serving does: with a concept, the prompt's passages and the concept draft both come
-    # from the same best ``draft_hits`` hits (the pipeline's top_k * 2)
-    hits = retriever.search(query, k=k * 3 if drafter is None else max(k * 3, draft_hits), exclude_ids=exclude)
-    if drafter is not None:
-        hits = hits[:draft_hits]
-    passages = select_passages(hits, k)
     limit = profile.channel_limits.get(past.channel)
-    concept: str | None = None
-    if drafter is not None:
+
+    def first_draft(hits: Sequence[Hit]) -> str:
+        assert drafter is not None
         drafts = drafter.draft(hits, profile, agent=past.agent, length_limit=limit, n=1)
-        concept = drafts[0].text if drafts else ""
+        return drafts[0].text if drafts else ""
+
+    baseline: str | None = None
+    if concept:  # one search, as serving does: the prompt's passages and the concept draft both come from the
+        # same best ``draft_hits`` hits (the pipeline's top_k * 2)
+        hits = retriever.search(query, k=max(k * 3, draft_hits), exclude_ids=exclude)[:draft_hits]
+        baseline = first_draft(hits)
+    else:
+        hits = retriever.search(query, k=k * 3, exclude_ids=exclude)
+        if drafter is not None:
+            baseline = first_draft(retriever.search(query, k=draft_hits, exclude_ids=exclude))
+    passages = select_passages(hits, k)
     messages = build_messages(
         profile,
         hits=passages,
@@ -76,7 +85,7 @@ def build_example(
         channel=str(past.channel),
         agent=profile.agent(past.agent),
         length_limit=limit,
-        concept=concept,
+        concept=baseline if concept else None,
     )
     return GenExample(
         id=past.id,
@@ -90,7 +99,8 @@ def build_example(
         message=past.message,
         length_limit=limit,
         thread_text="\n".join(t.text for t in past.thread),
-        concept=concept,
+        concept=baseline if concept else None,
+        baseline=baseline,
     )
 
 
@@ -106,6 +116,7 @@ def build_canned_examples(
     limit: int | None = None,
     drafter: RetrievalDrafter | None = None,
     draft_hits: int = 10,
+    concept: bool = False,
 ) -> list[GenExample]:
     """Canned answers as extra train examples (see the module doc); deterministic (messages by id)."""
     if pairs < 1 or limit == 0:
@@ -118,7 +129,7 @@ def build_canned_examples(
     for canned in kb.canned:
         for past in by_article.get(canned.article_id or "", [])[:pairs]:
             exclude = own_passage_ids(past, conversation_of) | {f"canned:{canned.id}"}
-            example = build_example(past, kb, retriever, pii, exclude, k=k, drafter=drafter, draft_hits=draft_hits)
+            example = build_example(past, kb, retriever, pii, exclude, k=k, drafter=drafter, draft_hits=draft_hits, concept=concept)
             target = apply_tone(canned.text, kb.profile.tone, kb.profile.agent(past.agent), length_limit=example.length_limit).text
             out.append(replace(example, id=f"canned:{canned.id}:{past.id}", target=target))
             if limit is not None and len(out) >= limit:
@@ -139,24 +150,29 @@ def build_examples(
 ) -> tuple[list[GenExample], list[GenExample]]:
     """(train, held-out) examples; retrieval over KB + train past answers, own conversation excluded.
     ``canned_pairs``: messages paired with each canned answer as extra train examples (0: none).
-    ``concept``: the prompt also holds the best retrieval draft (see the module doc)."""
+    ``concept``: the prompt also holds the best retrieval draft (see the module doc). Held-out examples
+    carry the pipeline's first retrieval draft as their ``baseline`` either way."""
     train, test = split_past_answers(kb.past_answers)
     retriever = retriever or heldout_retriever(kb, embedder, settings, train)
     pii = PiiDetector(kb.profile.pii_patterns)
     conversation_of: dict[str, list[str]] = {}
     for past in kb.past_answers:
         conversation_of.setdefault(past.conversation_id, []).append(past.id)
-    drafter = RetrievalDrafter(n_drafts=1, candidates=settings.draft_candidates) if concept else None
+    drafter = RetrievalDrafter(n_drafts=1, candidates=settings.draft_candidates)
     draft_hits = settings.top_k * 2  # as many hits as the pipeline's drafter sees (Pipeline.hit_count)
 
-    def make(items: Sequence[PastAnswer]) -> list[GenExample]:
+    def make(items: Sequence[PastAnswer], baseline: bool) -> list[GenExample]:
         chosen = list(items)[:limit] if limit else list(items)
         return [
-            build_example(p, kb, retriever, pii, own_passage_ids(p, conversation_of), k=k, drafter=drafter, draft_hits=draft_hits)
+            build_example(
+                p, kb, retriever, pii, own_passage_ids(p, conversation_of), k=k, drafter=drafter if concept or baseline else None,
+                draft_hits=draft_hits, concept=concept,
+            )
             for p in chosen
         ]
 
     extra = build_canned_examples(
-        kb, retriever, pii, train, conversation_of, k=k, pairs=canned_pairs, limit=limit, drafter=drafter, draft_hits=draft_hits
+        kb, retriever, pii, train, conversation_of, k=k, pairs=canned_pairs, limit=limit, drafter=drafter if concept else None,
+        draft_hits=draft_hits, concept=concept,
     )
-    return make(train) + extra, make(test)
+    return make(train, baseline=False) + extra, make(test, baseline=True)

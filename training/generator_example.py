@@ -28,9 +28,13 @@ class GenExample:
     length_limit: int | None = None
     # the retrieval draft put in the prompt (None: a prompt without one; GeneratorConfig.concept)
     concept: str | None = None
+    # the pipeline's first retrieval draft for this message (same search, the agent's signature): what an
+    # agent gets without the generator, the held-out comparison. No model input: not in the record.
+    baseline: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["baseline"]  # not part of the prompt or the target: the record and its data hash stay as they were
         if data["concept"] is None:  # a prompt without a concept: the same record (and data hash) as before the field
             del data["concept"]
         return data

@@ -7,7 +7,8 @@ peft, sacrebleu and this repository's light modules, and reads the examples that
 ones the retriever builds here). No decision looks at the held-out split: configurations are
 compared on a validation part of the TRAIN split (by conversation), and the held-out split is
 generated once, with the chosen configuration. Each reply is chosen as served: the greedy one and
-``--samples`` - 1 sampled, ranked by ``webcare.generation.rank_generations`` (``--samples 1``: greedy).
+``--samples`` - 1 sampled, decoded with the served copy bias (``--copy-bias``, default the settings'),
+ranked by ``webcare.generation.rank_generations`` (``--samples 1``: greedy).
 
     python -m training.generator_sweep --examples var/gen/bieb.jsonl --base model.gguf \\
         --device cuda --out /tmp/sweep-bieb
@@ -61,6 +62,7 @@ def generate_batch(
     samples: int = 1,
     source_agreement: float = 1.0,
     seed: int = 0,
+    copy_bias: float = 0.0,
 ) -> list[str]:
     """One reply per example (same stop strings as ReplyGenerator), batched with left padding.
     ``decoding``: "prompt" (transformers' repetition_penalty, which also counts the prompt: as served),
@@ -68,8 +70,9 @@ def generate_batch(
     reply; more: as served, the greedy reply and ``samples`` - 1 sampled at T 0.7 / top-p 0.9, the
     first of them as the pipeline ranks them (webcare.generation.rank_generations, the sources weighed
     ``source_agreement``; grounded against the example's sources, message and thread, without the
-    brand's own facts, which the examples do not carry)."""
-    greedy = _decode(model, tokenizer, examples, max_len=max_len, batch_size=batch_size, decoding=decoding)
+    brand's own facts, which the examples do not carry). ``copy_bias``: models.generator.SourceCopyBias's
+    bonus, per prompt (served: Settings.generator_copy_bias; 0 = off)."""
+    greedy = _decode(model, tokenizer, examples, max_len=max_len, batch_size=batch_size, decoding=decoding, copy_bias=copy_bias)
     if samples <= 1:
         return [rows[0] for rows in greedy]
     import torch
@@ -79,7 +82,8 @@ def generate_batch(
 
     torch.manual_seed(seed)
     sampled = _decode(
-        model, tokenizer, examples, max_len=max_len, batch_size=max(1, batch_size // (samples - 1)), decoding=decoding, sampled=samples - 1
+        model, tokenizer, examples, max_len=max_len, batch_size=max(1, batch_size // (samples - 1)), decoding=decoding, sampled=samples - 1,
+        copy_bias=copy_bias,
     )
     detector = LanguageDetector()
     out: list[str] = []
@@ -94,13 +98,22 @@ def generate_batch(
 
 
 def _decode(
-    model: Any, tokenizer: Any, examples: Sequence[GenExample], *, max_len: int, batch_size: int, decoding: str, sampled: int = 0
+    model: Any,
+    tokenizer: Any,
+    examples: Sequence[GenExample],
+    *,
+    max_len: int,
+    batch_size: int,
+    decoding: str,
+    sampled: int = 0,
+    copy_bias: float = 0.0,
 ) -> list[list[str]]:
-    """Per example: the greedy reply (``sampled`` 0), or ``sampled`` replies sampled at T 0.7 / top-p 0.9."""
+    """Per example: the greedy reply (``sampled`` 0), or ``sampled`` replies sampled at T 0.7 / top-p 0.9;
+    with ``copy_bias``, each prompt's own phrases favoured (SourceCopyBias, as ReplyGenerator serves)."""
     import torch
     from transformers import LogitsProcessorList
 
-    from models.generator import REPETITION_PENALTY, GeneratedRepetitionPenalty, cut_at_stop, max_new_tokens_for
+    from models.generator import REPETITION_PENALTY, GeneratedRepetitionPenalty, SourceCopyBias, cut_at_stop, max_new_tokens_for
     from training.generator import end_token, fit_prompt, prompt_ids
 
     device = next(model.parameters()).device
@@ -122,10 +135,15 @@ def _decode(
                 ids[row, width - len(p) :] = torch.tensor(p)
                 mask[row, width - len(p) :] = 1
             extra: dict[str, Any] = {}
+            processors: list[Any] = []
             if decoding == "generated":
-                extra["logits_processor"] = LogitsProcessorList([GeneratedRepetitionPenalty(width, REPETITION_PENALTY)])
+                processors.append(GeneratedRepetitionPenalty(width, REPETITION_PENALTY))
             elif decoding == "prompt":
                 extra["repetition_penalty"] = REPETITION_PENALTY
+            if copy_bias:
+                processors.append(SourceCopyBias.per_prompt(prompts, width, copy_bias, rows_per_prompt=max(sampled, 1)))
+            if processors:
+                extra["logits_processor"] = LogitsProcessorList(processors)
             if sampled:
                 extra.update(do_sample=True, temperature=0.7, top_p=0.9, num_return_sequences=sampled)
             else:
@@ -170,6 +188,7 @@ def sweep(
     decodings: Sequence[str] = ("prompt",),
     refit: bool = True,
     samples: int = 8,
+    copy_bias: float = 0.0,
     echo: Any = print,
     progress: bool = False,
 ) -> dict[str, Any]:
@@ -180,7 +199,7 @@ def sweep(
     instead of training again on all of train: half the time, for runs compared across processes.
     The held-out split is generated once per decoding in ``decodings`` (the chosen one, else the first,
     is the headline). ``samples``: replies per example, ranked as served (``generate_batch``; 1: greedy),
-    for validation and the held-out split alike. ``progress``: a tqdm bar per training run (stderr)."""
+    for validation and the held-out split alike, with ``copy_bias`` (served: Settings.generator_copy_bias). ``progress``: a tqdm bar per training run (stderr)."""
     common = common or GeneratorConfig()
     train, heldout = by_split(examples)
     fit, val = validation_part(train)
@@ -195,7 +214,8 @@ def sweep(
         model, stats = train_one(base, tokenizer, fit, config, out / "runs" / f"val-{n}", progress=progress)
         val_refs = [e.target for e in val]
         by_val = {
-            d: chrf(generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=d, samples=samples), val_refs) for d in decodings
+            d: chrf(generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=d, samples=samples, copy_bias=copy_bias), val_refs)
+            for d in decodings
         }
         row = {
             "config": params, "val_chrf++": by_val[decodings[0]], "val_by_decoding": by_val, "train": stats,
@@ -225,7 +245,9 @@ def sweep(
         model, stats = train_one(base, tokenizer, train, config, out / "runs" / "final", progress=progress)
         train_seconds = time.perf_counter() - started
     refs = [e.target for e in heldout]
-    by_decoding = {d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d, samples=samples) for d in decodings}
+    by_decoding = {
+        d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d, samples=samples, copy_bias=copy_bias) for d in decodings
+    }
     hyps = by_decoding[decodings[0]]
     save_trained(model, config, out)
     result = {
@@ -233,7 +255,7 @@ def sweep(
         "chosen": {**asdict(config), "learning_rate": config.learning_rate},
         "training": {**stats, "wall_seconds": round(train_seconds, 1)},
         "heldout": {
-            "n": len(heldout), "chrf++": chrf(hyps, refs), "decoding": decodings[0], "samples": samples, "ids": [e.id for e in heldout],
+            "n": len(heldout), "chrf++": chrf(hyps, refs), "decoding": decodings[0], "samples": samples, "copy_bias": copy_bias, "ids": [e.id for e in heldout],
             "generated": hyps,
         },
         "heldout_by_decoding": {d: {"chrf++": chrf(h, refs), "generated": h} for d, h in by_decoding.items()},
@@ -271,10 +293,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--samples", type=int, default=8,
         help="replies sampled per example and ranked as served (validation and held-out alike); 1 = greedy only",
     )
+    parser.add_argument(
+        "--copy-bias", type=float,
+        help="the copy bias drafts are decoded with (models.generator.SourceCopyBias; default: the settings' "
+        "generator_copy_bias, as served; 0 = off)",
+    )
     parser.add_argument("--decodings", default="prompt", help="comma list of prompt,generated,plain (held-out; first is the headline)")
     args = parser.parse_args(argv)
 
     from models.generator import load_base
+    from webcare.settings import Settings
 
     started = time.perf_counter()
     base, tokenizer = load_base(args.base)
@@ -288,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     encode_example(tokenizer, examples[0], common)  # fail early on a bad file
     decodings = [d.strip() for d in args.decodings.split(",") if d.strip()]
     sweep(base, tokenizer, examples, args.out, grid=grid, common=common, validate=not args.no_validation, decodings=decodings, refit=not args.no_refit,
-          samples=args.samples, progress=args.progress)
+          samples=args.samples, copy_bias=Settings().generator_copy_bias if args.copy_bias is None else args.copy_bias, progress=args.progress)
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 

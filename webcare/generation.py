@@ -33,6 +33,13 @@ from webcare.types import Draft, Source, Turn
 log = logging.getLogger(__name__)
 
 
+#: The retrieval draft a generator is compared with on its held-out split (``heldout.retrieval_baseline``):
+#: the draft the pipeline itself shows without a generator, from the same search as the prompt's passages,
+#: with the agent's signature. Artifacts measured against another (older ones: a search for the message
+#: alone, drafted without the agent's signature, which made the generator look better) are re-measured.
+PIPELINE_BASELINE = "the pipeline's first retrieval draft (the same search, the agent's signature)"
+
+
 def quality_bar(
     metrics: dict[str, Any],
     *,
@@ -40,16 +47,25 @@ def quality_bar(
     min_grounded: float = 0.95,
     candidates: int | None = None,
     source_agreement: float | None = None,
+    copy_bias: float | None = None,
+    dtype: str | None = None,
 ) -> str | None:
     """Why an artifact's held-out metrics do not earn it a place before the retrieval drafts (None: they do).
     ``candidates``: the drafts sampled per request when served; fewer than the metrics were measured with
     (``heldout.candidates``, 1 when absent) means the figures do not describe what agents would get.
     ``source_agreement``: the served ranking's weight of the sources; metrics measured with another
-    (``heldout.source_agreement``, 0 when absent) do not describe it either."""
+    (``heldout.source_agreement``, 0 when absent) do not describe it either. ``copy_bias`` and ``dtype``: the
+    served decoding's copy bias and weight dtype; metrics measured with others (``heldout.copy_bias``,
+    ``heldout.dtype``; not checked when the artifact did not record them) do not describe it either."""
     heldout = metrics.get("heldout") or {}
     chrf, baseline = heldout.get("chrf++"), heldout.get("retrieval_baseline_chrf++")
     if chrf is None or baseline is None:
         return "no held-out comparison with the retrieval draft in the artifact"
+    if heldout.get("retrieval_baseline") != PIPELINE_BASELINE:
+        return (
+            "held-out figures compare with a retrieval draft other than the pipeline's (searched for the message alone, "
+            "without the agent's signature): re-measure with `webcare train generator --brand B --remeasure`"
+        )
     measured = int(heldout.get("candidates", 1))
     if candidates is not None and candidates < measured:
         return (
@@ -61,6 +77,18 @@ def quality_bar(
         return (
             f"held-out figures were measured ranking drafts with the sources weighed {weighed:g}, served with {source_agreement:g} "
             "(WEBCARE_GENERATOR_SOURCE_AGREEMENT): re-measure with `webcare train generator --brand B --remeasure`"
+        )
+    bias = heldout.get("copy_bias")
+    if copy_bias is not None and bias is not None and abs(copy_bias - float(bias)) > 1e-9:
+        return (
+            f"held-out figures were measured with copy bias {float(bias):g}, served with {copy_bias:g} "
+            "(WEBCARE_GENERATOR_COPY_BIAS): set it back or re-measure with `webcare train generator --brand B --remeasure`"
+        )
+    measured_dtype = heldout.get("dtype")
+    if dtype is not None and measured_dtype is not None and dtype != measured_dtype:
+        return (
+            f"held-out figures were measured in {measured_dtype}, served in {dtype} (WEBCARE_GENERATOR_DTYPE): "
+            "set it back or re-measure with `webcare train generator --brand B --remeasure`"
         )
     if chrf <= baseline:
         return f"held-out chrF++ {chrf} does not beat the retrieval draft's {baseline}"
@@ -77,6 +105,7 @@ def gate_reason(path: Path, settings: Settings) -> str | None:
     return quality_bar(
         read_info(path).metrics, min_dutch=settings.generator_min_dutch_rate, min_grounded=settings.generator_min_grounded_rate,
         candidates=settings.generator_candidates, source_agreement=settings.generator_source_agreement,
+        copy_bias=settings.generator_copy_bias, dtype=settings.generator_dtype,
     )
 
 

@@ -33,3 +33,16 @@ def test_copy_bias_favours_the_token_that_follows_in_the_sources() -> None:
     assert out[0, 8] == 3.0 and out[0, 9] == 3.0 and out[0].sum() == 6.0
     assert torch.equal(bias(torch.tensor([[*prompt, 6]]), scores.clone()), scores)  # too little generated yet
     assert torch.equal(bias(torch.tensor([[*prompt, 1, 2]]), scores.clone()), scores)  # no match in the sources
+
+
+def test_copy_bias_per_prompt_reads_each_rows_own_prompt() -> None:
+    from models.generator import SourceCopyBias
+
+    # a batch of two prompts, two sampled rows each: rows 0-1 continue prompt a, rows 2-3 prompt b
+    a, b = [5, 6, 7, 8], [5, 6, 7, 9]
+    bias = SourceCopyBias.per_prompt([a, b], prompt_len=4, bonus=2.0, rows_per_prompt=2)
+    rows = torch.tensor([[*a, 6, 7], [*a, 6, 7], [*b, 6, 7], [*b, 1, 2]])
+    out = bias(rows, torch.zeros(4, 12))
+    assert out[0, 8] == out[1, 8] == 2.0 and out[0, 9] == out[1, 9] == 0.0  # prompt a goes on with 8
+    assert out[2, 9] == 2.0 and out[2, 8] == 0.0  # prompt b with 9, not a's 8
+    assert out[3].sum() == 0.0  # (1, 2) is in neither prompt

@@ -115,9 +115,29 @@ def test_concept_prompt_takes_passages_and_draft_from_one_search_as_serving_does
     for past in train[:5]:
         calls.clear()
         exclude = own_passage_ids(past, conversation_of)
-        example = build_example(past, bieb_kb, retriever, pii, exclude, k=3, drafter=drafter, draft_hits=10)
+        example = build_example(past, bieb_kb, retriever, pii, exclude, k=3, drafter=drafter, draft_hits=10, concept=True)
         assert calls == [10]  # one search of the pipeline's hit count (top_k * 2)
         served = search(pii.mask(retrieval_query(past.message, past.thread)), k=10, exclude_ids=exclude)
         assert example.source_ids == [h.passage.id for h in select_passages(served)]
         limit = bieb_kb.profile.channel_limits.get(past.channel)
         assert example.concept == drafter.draft(served, bieb_kb.profile, agent=past.agent, length_limit=limit, n=1)[0].text
+        assert example.baseline == example.concept  # the draft the pipeline shows is the one the model adapts
+        # without a concept: the prompt is unchanged and the baseline is still the pipeline's first draft
+        calls.clear()
+        plain = build_example(past, bieb_kb, retriever, pii, exclude, k=3, drafter=drafter, draft_hits=10)
+        assert plain.concept is None and plain.baseline == example.baseline and calls == [9, 10]
+    with pytest.raises(ValueError, match="needs a drafter"):
+        build_example(train[0], bieb_kb, retriever, pii, set(), k=3, concept=True)
+
+
+def test_heldout_examples_carry_the_pipelines_retrieval_draft_with_the_agents_signature(bieb_examples, bieb_kb) -> None:  # type: ignore[no-untyped-def]
+    train, test = bieb_examples
+    assert all(e.baseline is None for e in train)  # train examples need no comparison
+    assert all(e.baseline for e in test)
+    from webcare.tone import signature
+
+    profile = bieb_kb.profile
+    agents = {p.id: profile.agent(p.agent) for p in bieb_kb.past_answers}
+    assert len({a.initials for a in agents.values()}) > 1  # the signature tells agents apart
+    assert all(e.baseline.rstrip().endswith(signature(profile.tone, agents[e.id])) for e in test)  # type: ignore[union-attr]
+    assert "baseline" not in test[0].to_json()  # no model input: the record and its data hash stay as they were

@@ -48,11 +48,11 @@ def test_sampled_generation_ranks_as_served(tiny, bieb_examples) -> None:  # typ
     tokenizer, make = tiny
     model = make()
     examples = bieb_examples[1][:2]
-    chosen = generate_batch(model, tokenizer, examples, max_len=128, samples=4, seed=3)
+    chosen = generate_batch(model, tokenizer, examples, max_len=128, samples=4, seed=3, copy_bias=3.0)
     # by hand: the greedy reply and 3 sampled ones per example, ranked as the pipeline ranks them
-    greedy = _decode(model, tokenizer, examples, max_len=128, batch_size=48, decoding="prompt")
+    greedy = _decode(model, tokenizer, examples, max_len=128, batch_size=48, decoding="prompt", copy_bias=3.0)
     torch.manual_seed(3)
-    sampled = _decode(model, tokenizer, examples, max_len=128, batch_size=16, decoding="prompt", sampled=3)
+    sampled = _decode(model, tokenizer, examples, max_len=128, batch_size=16, decoding="prompt", sampled=3, copy_bias=3.0)
     assert [len(g) for g in greedy] == [1, 1] and [len(x) for x in sampled] == [3, 3]
     assert any(x != g[0] for g, rest in zip(greedy, sampled, strict=True) for x in rest)  # sampling, not greedy again
     detector = LanguageDetector()
@@ -63,7 +63,7 @@ def test_sampled_generation_ranks_as_served(tiny, bieb_examples) -> None:  # typ
             detector=detector, sources=e.source_texts, source_agreement=1.0,
         )
         assert pick == texts[order[0]]
-    assert generate_batch(model, tokenizer, examples, max_len=128) == [g[0] for g in greedy]  # samples=1: greedy
+    assert generate_batch(model, tokenizer, examples, max_len=128, copy_bias=3.0) == [g[0] for g in greedy]  # samples=1: greedy
 
 
 def test_sweep_chooses_on_validation_and_saves_adapter(tiny, bieb_examples, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -71,10 +71,11 @@ def test_sweep_chooses_on_validation_and_saves_adapter(tiny, bieb_examples, tmp_
     train, test = bieb_examples
     examples = [*train[:24], *test[:3]]
     grid = [{"lora": True, "lora_r": 4, "lora_alpha": 8}, {"lora": False}]
-    result = sweep(make(), tokenizer, examples, tmp_path, grid=grid, common=COMMON, samples=2, echo=lambda _: None)
+    result = sweep(make(), tokenizer, examples, tmp_path, grid=grid, common=COMMON, samples=2, copy_bias=3.0, echo=lambda _: None)
     assert [r["config"] for r in result["validation"]] == grid
     assert result["chosen"]["lora"] is True  # only an adapter can travel back: LoRA wins when present
     assert result["heldout"]["n"] == 3 and len(result["heldout"]["generated"]) == 3 and result["heldout"]["samples"] == 2
+    assert result["heldout"]["copy_bias"] == 3.0  # decoded as served, with the copy bias
     assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
     assert json.loads((tmp_path / "result.json").read_text())["heldout"]["ids"] == [e.id for e in test[:3]]
 

@@ -21,7 +21,7 @@ from training.generator import (
     train_loop,
 )
 from webcare.artifacts import latest, read_info
-from webcare.generation import ranking_name
+from webcare.generation import PIPELINE_BASELINE, ranking_name
 
 CONFIG = GeneratorConfig(max_len=256, batch_size=2, max_steps=4, checkpoint_every=2, eval_limit=2, lr=1e-2, warmup_steps=1)
 
@@ -85,8 +85,10 @@ def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder,
     assert held["n"] == 2 and 0 <= held["dutch_rate"] <= 1 and 0 <= held["grounded_rate"] <= 1
     assert "retrieval_baseline_chrf++" in held and info.metrics["training"]["steps"] == 4
     assert held["candidates"] == s.generator_candidates and held["dtype"] == s.generator_dtype  # measured as served
+    assert held["copy_bias"] == s.generator_copy_bias
     assert held["ranking"] == ranking_name(s.generator_source_agreement) and held["source_agreement"] == s.generator_source_agreement
     assert "chrf++_beta1" in held and "retrieval_baseline_length_ratio" in held
+    assert held["retrieval_baseline"] == PIPELINE_BASELINE  # compared with what the pipeline shows without a generator
     # every held-out example's sampled drafts, the one ranked first and the reference, for reading and re-ranking
     rows = [json.loads(line) for line in (path / HELDOUT_DRAFTS).read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 2 and all(len(r["drafts"]) == s.generator_candidates for r in rows)
@@ -155,8 +157,13 @@ def test_pipeline_generation_service_serves_only_artifacts(tiny, bieb_kb, settin
 def test_quality_bar() -> None:
     from webcare.generation import quality_bar
 
-    good = {"heldout": {"chrf++": 30.0, "retrieval_baseline_chrf++": 25.0, "dutch_rate": 0.97, "grounded_rate": 0.96}}
+    good = {"heldout": {
+        "chrf++": 30.0, "retrieval_baseline_chrf++": 25.0, "dutch_rate": 0.97, "grounded_rate": 0.96, "retrieval_baseline": PIPELINE_BASELINE,
+    }}
     assert quality_bar(good) is None
+    # compared with a weaker retrieval draft than the pipeline's (older artifacts): re-measure first
+    older = {"heldout": {k: v for k, v in good["heldout"].items() if k != "retrieval_baseline"}}
+    assert "other than the pipeline's" in (quality_bar(older) or "") and "--remeasure" in (quality_bar(older) or "")
     assert "does not beat" in (quality_bar({"heldout": {**good["heldout"], "chrf++": 25.0}}) or "")
     assert "Dutch" in (quality_bar({"heldout": {**good["heldout"], "dutch_rate": 0.9}}) or "")
     assert "grounded" in (quality_bar({"heldout": {**good["heldout"], "grounded_rate": 0.5}}) or "")
@@ -171,6 +178,12 @@ def test_quality_bar() -> None:
     weighed = {"heldout": {**good["heldout"], "source_agreement": 1.0}}
     assert quality_bar(weighed, source_agreement=1.0) is None and quality_bar(good, source_agreement=0.0) is None
     assert "weighed 1, served with 0" in (quality_bar(weighed, source_agreement=0.0) or "")
+    # measured with another copy bias or dtype than served: the figures do not hold either
+    decoded = {"heldout": {**good["heldout"], "copy_bias": 3.0, "dtype": "bfloat16"}}
+    assert quality_bar(decoded, copy_bias=3.0, dtype="bfloat16") is None
+    assert "WEBCARE_GENERATOR_COPY_BIAS" in (quality_bar(decoded, copy_bias=5.0) or "")
+    assert "measured in bfloat16, served in int8" in (quality_bar(decoded, dtype="int8") or "")
+    assert quality_bar(good, copy_bias=5.0, dtype="int8") is None  # not recorded (older artifacts): not checked
 
 
 def test_concept_artifact_gets_the_retrieval_draft_in_its_prompt(tiny, bieb_kb, settings, hash_embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
