@@ -170,26 +170,18 @@ class SourceCopyBias:
     """A pointer-style copy bias: when the last ``context`` generated tokens also occur in the prompt
     (the sources, the message), the tokens that follow them there get ``bonus`` added to their logits.
     Nudges a small model to reuse the brand's own wording and facts instead of inventing words.
-    One prompt for every row (the served call: n drafts of one message), or one per prompt of a batch
-    (:meth:`per_prompt`)."""
+    ``prompts``: one prompt for every row (the served call: n drafts of one message), or, for a batch of
+    different prompts (padding left out of each), one per ``rows_per_prompt`` consecutive rows (as
+    ``num_return_sequences`` lays them out)."""
 
-    def __init__(self, prompt: Sequence[int], prompt_len: int, bonus: float, context: int = 2) -> None:
+    def __init__(
+        self, prompts: Sequence[Sequence[int]], prompt_len: int, bonus: float, context: int = 2, *, rows_per_prompt: int = 1
+    ) -> None:
         self.prompt_len = prompt_len
         self.bonus = bonus
         self.context = context
-        self.rows_per_prompt = 1
-        self.maps = [self._followers(prompt, context)]
-
-    @classmethod
-    def per_prompt(
-        cls, prompts: Sequence[Sequence[int]], prompt_len: int, bonus: float, *, rows_per_prompt: int = 1, context: int = 2
-    ) -> SourceCopyBias:
-        """For a batch of different prompts (padding left out of each), ``rows_per_prompt`` consecutive
-        rows per prompt (as ``num_return_sequences`` lays them out)."""
-        bias = cls([], prompt_len, bonus, context)
-        bias.maps = [cls._followers(p, context) for p in prompts]
-        bias.rows_per_prompt = rows_per_prompt
-        return bias
+        self.rows_per_prompt = rows_per_prompt
+        self.maps = [self._followers(p, context) for p in prompts]
 
     @staticmethod
     def _followers(prompt: Sequence[int], context: int) -> dict[tuple[int, ...], list[int]]:
@@ -356,7 +348,7 @@ class ReplyGenerator:
         elif self.decoding == "generated":
             processors.append(GeneratedRepetitionPenalty(ids.shape[1], REPETITION_PENALTY))
         if self.copy_bias:
-            processors.append(SourceCopyBias(prompt, ids.shape[1], self.copy_bias))
+            processors.append(SourceCopyBias([prompt], ids.shape[1], self.copy_bias))
         if processors:
             common["logits_processor"] = LogitsProcessorList(processors)
         with self._lock, torch_threads(threads), torch.inference_mode():

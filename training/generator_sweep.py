@@ -134,6 +134,7 @@ def _decode(
             for row, p in enumerate(prompts):
                 ids[row, width - len(p) :] = torch.tensor(p)
                 mask[row, width - len(p) :] = 1
+            per_prompt = max(sampled, 1)  # rows per prompt: num_return_sequences keeps each prompt's samples together
             extra: dict[str, Any] = {}
             processors: list[Any] = []
             if decoding == "generated":
@@ -141,20 +142,19 @@ def _decode(
             elif decoding == "prompt":
                 extra["repetition_penalty"] = REPETITION_PENALTY
             if copy_bias:
-                processors.append(SourceCopyBias.per_prompt(prompts, width, copy_bias, rows_per_prompt=max(sampled, 1)))
+                processors.append(SourceCopyBias(prompts, width, copy_bias, rows_per_prompt=per_prompt))
             if processors:
                 extra["logits_processor"] = LogitsProcessorList(processors)
             if sampled:
                 extra.update(do_sample=True, temperature=0.7, top_p=0.9, num_return_sequences=sampled)
             else:
                 extra["do_sample"] = False
-            per_prompt = max(sampled, 1)
             with torch.inference_mode():
                 gen = model.generate(
                     ids.to(device), attention_mask=mask.to(device), max_new_tokens=new_tokens,
                     eos_token_id=eos, pad_token_id=pad, use_cache=True, **extra,
                 )
-            for row, i in enumerate(chunk):  # num_return_sequences keeps each prompt's samples together
+            for row, i in enumerate(chunk):
                 out[i] = [
                     cut_at_stop(tokenizer.decode(gen[row * per_prompt + k, width:], skip_special_tokens=True)) for k in range(per_prompt)
                 ]

@@ -27,7 +27,7 @@ def test_copy_bias_favours_the_token_that_follows_in_the_sources() -> None:
     from models.generator import SourceCopyBias
 
     prompt = [5, 6, 7, 8, 6, 7, 9]  # after (6, 7) the sources continue with 8 and 9
-    bias = SourceCopyBias(prompt, prompt_len=len(prompt), bonus=3.0)
+    bias = SourceCopyBias([prompt], prompt_len=len(prompt), bonus=3.0)
     scores = torch.zeros(1, 12)
     out = bias(torch.tensor([[*prompt, 6, 7]]), scores.clone())
     assert out[0, 8] == 3.0 and out[0, 9] == 3.0 and out[0].sum() == 6.0
@@ -35,12 +35,12 @@ def test_copy_bias_favours_the_token_that_follows_in_the_sources() -> None:
     assert torch.equal(bias(torch.tensor([[*prompt, 1, 2]]), scores.clone()), scores)  # no match in the sources
 
 
-def test_copy_bias_per_prompt_reads_each_rows_own_prompt() -> None:
+def test_copy_bias_in_a_batch_reads_each_rows_own_prompt() -> None:
     from models.generator import SourceCopyBias
 
     # a batch of two prompts, two sampled rows each: rows 0-1 continue prompt a, rows 2-3 prompt b
     a, b = [5, 6, 7, 8], [5, 6, 7, 9]
-    bias = SourceCopyBias.per_prompt([a, b], prompt_len=4, bonus=2.0, rows_per_prompt=2)
+    bias = SourceCopyBias([a, b], prompt_len=4, bonus=2.0, rows_per_prompt=2)
     rows = torch.tensor([[*a, 6, 7], [*a, 6, 7], [*b, 6, 7], [*b, 1, 2]])
     out = bias(rows, torch.zeros(4, 12))
     assert out[0, 8] == out[1, 8] == 2.0 and out[0, 9] == out[1, 9] == 0.0  # prompt a goes on with 8
