@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/generator_ranking.py [ARTIFACT_DIR] [--brand shop] [--samples 8] [--limit 80]
         [--dtype bfloat16] [--save rows.json]
-    .venv/bin/python bench/generator_ranking.py --load ARTIFACT_DIR/heldout_drafts.jsonl   # re-rank, no model
+    .venv/bin/python bench/generator_ranking.py --load ARTIFACT_DIR/heldout_drafts.jsonl [--source-agreement 1]
+        [--source-pooling rank|mean]   # re-rank, no model
 
 For each held-out example (the artifact's own evaluation set: `training.generator_data.build_examples`,
 the retriever without the held-out conversations) the artifact samples ``--samples`` drafts in one
@@ -39,6 +40,7 @@ from training.generator_data import build_examples  # noqa: E402
 from training.retrieval_eval import heldout_retriever  # noqa: E402
 from webcare.artifacts import latest, read_info  # noqa: E402
 from webcare.coherence import brand_vocabulary  # noqa: E402
+from webcare.consensus import ANCHOR_POOLINGS  # noqa: E402
 from webcare.drafting import RetrievalDrafter  # noqa: E402
 from webcare.generation import rank_generations, ranking_name, system_prompt  # noqa: E402
 from webcare.grounding import check_grounding  # noqa: E402
@@ -58,6 +60,10 @@ def main() -> None:
         "--source-agreement", type=float, help="Weight of a draft's agreement with its passages in the ranking "
         "(default: the settings' generator_source_agreement; 0 = the samples alone).",
     )
+    parser.add_argument(
+        "--source-pooling", choices=ANCHOR_POOLINGS, help="How that agreement is pooled over the passages (default: the "
+        "settings' generator_source_pooling; 'rank': the first passage most, 'mean': alike).",
+    )
     parser.add_argument("--save", type=Path, help="Write every example's drafts, retrieval draft and reference here (JSON).")
     parser.add_argument(
         "--load", type=Path,
@@ -67,11 +73,12 @@ def main() -> None:
     args = parser.parse_args()
     services = build_services(Settings(generator_enabled=False))
     weight = services.settings.generator_source_agreement if args.source_agreement is None else args.source_agreement
+    pooling = args.source_pooling or services.settings.generator_source_pooling
     if args.load:
         text = args.load.read_text(encoding="utf-8")
         rows = [json.loads(line) for line in text.splitlines() if line.strip()] if args.load.suffix == ".jsonl" else json.loads(text)
         vocabulary = brand_vocabulary(services.registry.current_kb(args.brand), without_answers={r["id"] for r in rows})
-        report(rows, min(len(r["drafts"]) for r in rows), vocabulary, weight)
+        report(rows, min(len(r["drafts"]) for r in rows), vocabulary, weight, pooling)
         return
 
     settings = services.settings
@@ -98,7 +105,7 @@ def main() -> None:
         })
     if args.save:
         args.save.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
-    report(rows, args.samples, brand_vocabulary(kb, without_answers={e.id for e in test}), weight)
+    report(rows, args.samples, brand_vocabulary(kb, without_answers={e.id for e in test}), weight, pooling)
     print(f"artifact {path.name}, {args.dtype}, p50 {statistics.median(r['seconds'] for r in rows):.2f} s per call of {args.samples} drafts")
 
 
@@ -111,16 +118,18 @@ def sources_of(row: dict) -> list[str]:  # type: ignore[type-arg]
     return list(evidence[: evidence.index(message)]) if message in evidence else []
 
 
-def report(rows: list[dict], samples: int, vocabulary: Vocabulary | None = None, source_agreement: float = 0.0) -> None:  # type: ignore[type-arg]
+def report(  # type: ignore[type-arg]
+    rows: list[dict], samples: int, vocabulary: Vocabulary | None = None, source_agreement: float = 0.0, source_pooling: str = "rank"
+) -> None:
     refs = [r["target"] for r in rows]
     detector = LanguageDetector()
-    print(f"ranking: {ranking_name(source_agreement)}")
+    print(f"ranking: {ranking_name(source_agreement, source_pooling)}")
 
     def rank(row: dict, drafts: list[str]) -> list[int]:  # type: ignore[type-arg]
         return rank_generations(
             drafts, row["evidence"], message=row.get("message", ""), instructions=row.get("instructions", ""),
             detector=detector, language=row.get("language", "nl"), vocabulary=vocabulary,
-            sources=sources_of(row), source_agreement=source_agreement,
+            sources=sources_of(row), source_agreement=source_agreement, source_pooling=source_pooling,
         )
 
     half = len(rows) // 2

@@ -375,12 +375,14 @@ def evaluate_generator(
     candidates: int = 1,
     drafts_file: Path | None = None,
     source_agreement: float = 0.0,
+    source_pooling: str = "rank",
 ) -> dict[str, Any]:
     """Held-out metrics of a ReplyGenerator (model output, before the guard): chrF++ against the
     agents' real replies (and, given the retriever, the retrieval-only draft's chrF++ on the same
     examples), Dutch rate, grounded rate, latency. ``candidates``: drafts sampled per message and ranked
     as the pipeline ranks them (webcare.generation.rank_generations, the passages in the prompt weighed
-    ``source_agreement``: Settings.generator_source_agreement when served); the first one is scored.
+    ``source_agreement`` and pooled by ``source_pooling``: Settings.generator_source_agreement and
+    generator_source_pooling when served); the first one is scored.
     ``drafts_file``: every example's sampled drafts, the one ranked first, the retrieval draft and the
     agent's reply, one JSON object per line (for reading them all, and for ``bench/generator_ranking.py
     --load`` to try another ranking without the model)."""
@@ -417,7 +419,7 @@ def evaluate_generator(
         order = rank_generations(
             [o.text for o in outs], evidence, message=example.message, instructions=system_prompt(example.messages),
             detector=language, language=profile.language, vocabulary=vocabulary,
-            sources=example.source_texts, source_agreement=source_agreement,
+            sources=example.source_texts, source_agreement=source_agreement, source_pooling=source_pooling,
         )
         out = outs[order[0]]
         hyps.append(out.text)
@@ -440,8 +442,9 @@ def evaluate_generator(
     metrics: dict[str, Any] = {
         "n": len(chosen),
         "candidates": candidates,
-        "ranking": ranking_name(source_agreement),
+        "ranking": ranking_name(source_agreement, source_pooling),
         "source_agreement": source_agreement,
+        "source_pooling": source_pooling,
         "chrf++": round(chrf(hyps, refs) or 0.0, 2),
         "chrf++_beta1": round(chrf(hyps, refs, beta=1) or 0.0, 2),  # precision weighed as much as recall
         "length_ratio": round(length_ratio(hyps, refs) or 0.0, 3),  # characters per character of the replies
@@ -556,7 +559,7 @@ def write_artifact(
                 metrics["heldout"] = evaluate_generator(
                     generator, kb, test, retriever=retriever, limit=config.eval_limit, progress=progress,
                     candidates=settings.generator_candidates, drafts_file=writer.path / HELDOUT_DRAFTS,
-                    source_agreement=settings.generator_source_agreement,
+                    source_agreement=settings.generator_source_agreement, source_pooling=settings.generator_source_pooling,
                 )
             h = metrics["heldout"]
             h["dtype"] = settings.generator_dtype  # measured as served; int8 grounds fewer greedy drafts (README)

@@ -61,6 +61,7 @@ def generate_batch(
     decoding: str = "prompt",
     samples: int = 1,
     source_agreement: float = 1.0,
+    source_pooling: str = "rank",
     seed: int = 0,
     copy_bias: float = 0.0,
 ) -> list[str]:
@@ -69,7 +70,7 @@ def generate_batch(
     "generated" (the penalty over generated tokens only) or "plain" (none). ``samples`` 1: the greedy
     reply; more: as served, the greedy reply and ``samples`` - 1 sampled at T 0.7 / top-p 0.9, the
     first of them as the pipeline ranks them (webcare.generation.rank_generations, the sources weighed
-    ``source_agreement``; grounded against the example's sources, message and thread, without the
+    ``source_agreement``, pooled by ``source_pooling``; grounded against the example's sources, message and thread, without the
     brand's own facts, which the examples do not carry). ``copy_bias``: models.generator.SourceCopyBias's
     bonus, per prompt (served: Settings.generator_copy_bias; 0 = off)."""
     greedy = _decode(model, tokenizer, examples, max_len=max_len, batch_size=batch_size, decoding=decoding, copy_bias=copy_bias)
@@ -91,7 +92,7 @@ def generate_batch(
         texts = [*first, *rest]
         order = rank_generations(
             texts, [*e.source_texts, e.message, e.thread_text], message=e.message, instructions=system_prompt(e.messages),
-            detector=detector, sources=e.source_texts, source_agreement=source_agreement,
+            detector=detector, sources=e.source_texts, source_agreement=source_agreement, source_pooling=source_pooling,
         )
         out.append(texts[order[0]])
     return out

@@ -47,6 +47,7 @@ def quality_bar(
     min_grounded: float = 0.95,
     candidates: int | None = None,
     source_agreement: float | None = None,
+    source_pooling: str | None = None,
     copy_bias: float | None = None,
     dtype: str | None = None,
 ) -> str | None:
@@ -54,7 +55,9 @@ def quality_bar(
     ``candidates``: the drafts sampled per request when served; fewer than the metrics were measured with
     (``heldout.candidates``, 1 when absent) means the figures do not describe what agents would get.
     ``source_agreement``: the served ranking's weight of the sources; metrics measured with another
-    (``heldout.source_agreement``, 0 when absent) do not describe it either. ``copy_bias`` and ``dtype``: the
+    (``heldout.source_agreement``, 0 when absent) do not describe it either, nor, where the sources are
+    weighed, metrics whose agreement with them was pooled otherwise than ``source_pooling``
+    (``heldout.source_pooling``, "mean" when absent). ``copy_bias`` and ``dtype``: the
     served decoding's copy bias and weight dtype; metrics measured with others (``heldout.copy_bias``,
     ``heldout.dtype``; not checked when the artifact did not record them) do not describe it either."""
     heldout = metrics.get("heldout") or {}
@@ -77,6 +80,13 @@ def quality_bar(
         return (
             f"held-out figures were measured ranking drafts with the sources weighed {weighed:g}, served with {source_agreement:g} "
             "(WEBCARE_GENERATOR_SOURCE_AGREEMENT): re-measure with `webcare train generator --brand B --remeasure`"
+        )
+    pooled = str(heldout.get("source_pooling", "mean"))
+    if source_pooling is not None and weighed > 0 and pooled != source_pooling:
+        return (
+            f"held-out figures were measured pooling the drafts' agreement with their sources by {pooled!r}, served with "
+            f"{source_pooling!r} (WEBCARE_GENERATOR_SOURCE_POOLING): set it back or re-measure with "
+            "`webcare train generator --brand B --remeasure`"
         )
     bias = heldout.get("copy_bias")
     if copy_bias is not None and bias is not None and abs(copy_bias - float(bias)) > 1e-9:
@@ -105,7 +115,7 @@ def gate_reason(path: Path, settings: Settings) -> str | None:
     return quality_bar(
         read_info(path).metrics, min_dutch=settings.generator_min_dutch_rate, min_grounded=settings.generator_min_grounded_rate,
         candidates=settings.generator_candidates, source_agreement=settings.generator_source_agreement,
-        copy_bias=settings.generator_copy_bias, dtype=settings.generator_dtype,
+        source_pooling=settings.generator_source_pooling, copy_bias=settings.generator_copy_bias, dtype=settings.generator_dtype,
     )
 
 
@@ -114,9 +124,12 @@ def gate_reason(path: Path, settings: Settings) -> str | None:
 RANKING = "grounded, coherent and without unknown words first (webcare.coherence), then consensus"
 
 
-def ranking_name(source_agreement: float) -> str:
+def ranking_name(source_agreement: float, source_pooling: str = "mean") -> str:
     """How drafts were ranked, as an artifact's held-out metrics record it (``heldout.ranking``)."""
-    return f"{RANKING} with the sources weighed {source_agreement:g}" if source_agreement > 0 else RANKING
+    if source_agreement <= 0:
+        return RANKING
+    pooled = " (by rank: the first passage most)" if source_pooling == "rank" else ""
+    return f"{RANKING} with the sources weighed {source_agreement:g}{pooled}"
 
 
 def rank_generations(
@@ -130,11 +143,14 @@ def rank_generations(
     vocabulary: Vocabulary | None = None,
     sources: Sequence[str] = (),
     source_agreement: float = 0.0,
+    source_pooling: str = "rank",
 ) -> list[int]:
     """The order in which sampled drafts are offered: usable ones by consensus, then grounded ones with
     a defect by consensus, then ungrounded ones as sampled. ``sources``: the passages in the prompt;
-    with ``source_agreement`` > 0 a draft's agreement with them counts in its consensus with that weight
-    (``webcare.consensus.consensus_order``; served: ``Settings.generator_source_agreement``). Usable: grounded (every fact in ``evidence``:
+    with ``source_agreement`` > 0 a draft's agreement with them counts in its consensus with that weight,
+    pooled over the passages as ``source_pooling`` says ("rank": the first passage most; "mean")
+    (``webcare.consensus.consensus_order``; served: ``Settings.generator_source_agreement`` and
+    ``generator_source_pooling``). Usable: grounded (every fact in ``evidence``:
     the passages, the message, the thread, the brand's own facts) and free of the defects of
     ``webcare.coherence.DraftChecker`` (repeating ``message``, reciting ``instructions``: the system
     prompt, a sentence in another language when ``detector`` is given, a word that exists nowhere when
@@ -142,7 +158,9 @@ def rank_generations(
     so the gate judges what is served."""
     checker = DraftChecker(message, detector, language, instructions, vocabulary, evidence)
     tiers = [2 if not t.strip() or not check_grounding(t, evidence).grounded else 1 if checker.defects(t) else 0 for t in texts]
-    return tiered_consensus_order(texts, tiers, as_given={2}, anchors=sources, anchor_weight=source_agreement)
+    return tiered_consensus_order(
+        texts, tiers, as_given={2}, anchors=sources, anchor_weight=source_agreement, anchor_pooling=source_pooling
+    )
 
 
 def system_prompt(messages: Sequence[dict[str, str]]) -> str:
@@ -256,6 +274,7 @@ class GenerationService:
             [o.text for o in outputs], evidence, message=message, instructions=system_prompt(messages),
             detector=self.language, language=profile.language, vocabulary=vocabulary,
             sources=contents, source_agreement=self.settings.generator_source_agreement,
+            source_pooling=self.settings.generator_source_pooling,
         )
         outputs = [outputs[i] for i in order]
         sources = [Source(id=h.passage.id, kind=h.passage.kind, score=round(h.score, 4), title=h.passage.title) for h in passages]

@@ -86,7 +86,8 @@ def test_run_writes_artifact_that_serves(tiny, bieb_kb, settings, hash_embedder,
     assert "retrieval_baseline_chrf++" in held and info.metrics["training"]["steps"] == 4
     assert held["candidates"] == s.generator_candidates and held["dtype"] == s.generator_dtype  # measured as served
     assert held["copy_bias"] == s.generator_copy_bias
-    assert held["ranking"] == ranking_name(s.generator_source_agreement) and held["source_agreement"] == s.generator_source_agreement
+    assert held["ranking"] == ranking_name(s.generator_source_agreement, s.generator_source_pooling)
+    assert held["source_agreement"] == s.generator_source_agreement and held["source_pooling"] == s.generator_source_pooling
     assert "chrf++_beta1" in held and "retrieval_baseline_length_ratio" in held
     assert held["retrieval_baseline"] == PIPELINE_BASELINE  # compared with what the pipeline shows without a generator
     # every held-out example's sampled drafts, the one ranked first and the reference, for reading and re-ranking
@@ -178,6 +179,14 @@ def test_quality_bar() -> None:
     weighed = {"heldout": {**good["heldout"], "source_agreement": 1.0}}
     assert quality_bar(weighed, source_agreement=1.0) is None and quality_bar(good, source_agreement=0.0) is None
     assert "weighed 1, served with 0" in (quality_bar(weighed, source_agreement=0.0) or "")
+    # ... or with the sources' agreement pooled otherwise (older artifacts pooled it as a plain mean)
+    assert "WEBCARE_GENERATOR_SOURCE_POOLING" in (quality_bar(weighed, source_agreement=1.0, source_pooling="rank") or "")
+    assert quality_bar(weighed, source_agreement=1.0, source_pooling="mean") is None
+    ranked = {"heldout": {**weighed["heldout"], "source_pooling": "rank"}}
+    assert quality_bar(ranked, source_agreement=1.0, source_pooling="rank") is None
+    assert "pooling" in (quality_bar(ranked, source_agreement=1.0, source_pooling="mean") or "")
+    # sources not weighed: how they would have been pooled does not matter
+    assert quality_bar(good, source_agreement=0.0, source_pooling="rank") is None
     # measured with another copy bias or dtype than served: the figures do not hold either
     decoded = {"heldout": {**good["heldout"], "copy_bias": 3.0, "dtype": "bfloat16"}}
     assert quality_bar(decoded, copy_bias=3.0, dtype="bfloat16") is None

@@ -8,7 +8,7 @@ from eval.metrics import sentence_chrf
 from retrieval.documents import Passage
 from retrieval.kb_loader import load_brand
 from retrieval.retriever import Hit
-from webcare.consensus import NgramStats, chrf, consensus_order, tiered_consensus_order
+from webcare.consensus import NgramStats, anchor_shares, chrf, consensus_order, tiered_consensus_order
 from webcare.drafting import RetrievalDrafter
 from webcare.settings import REPO_ROOT
 
@@ -76,6 +76,26 @@ def test_anchors_favour_the_sample_that_agrees_with_its_sources() -> None:
     assert consensus_order(samples[:1], [passage]) == [0]
     order = tiered_consensus_order(samples, [1, 0, 1, 0], as_given={2}, anchors=[passage])
     assert order[:2] == [1, 3] and order[2] == 2  # tiers first; within the second tier the sources decide
+
+
+def test_rank_pooling_trusts_the_retrievers_first_passage() -> None:
+    verlengen = "Verlengen kan 3 keer in de app of in Mijn Bibliotheek, zolang niemand het boek reserveerde."
+    cadeaubon = "Een cadeaubon koop je aan de balie van elke vestiging, vanaf 10 euro."
+    samples = [
+        "Je kunt 3 keer verlengen in de app of in Mijn Bibliotheek, als niemand het boek reserveerde.",
+        "Een cadeaubon koop je aan de balie van elke vestiging, vanaf 10 euro.",
+    ]
+    # alike, the anchors' order does not matter; by rank, the draft that follows the best match wins
+    assert consensus_order(samples, [verlengen, cadeaubon], anchor_pooling="mean") == consensus_order(
+        samples, [cadeaubon, verlengen], anchor_pooling="mean"
+    )
+    assert consensus_order(samples, [verlengen, cadeaubon], anchor_pooling="rank") == [0, 1]
+    assert consensus_order(samples, [cadeaubon, verlengen], anchor_pooling="rank") == [1, 0]
+    order = tiered_consensus_order(samples, [0, 0], anchors=[verlengen, cadeaubon], anchor_pooling="rank")
+    assert order == [0, 1]
+    assert anchor_shares(3) == pytest.approx([6 / 11, 3 / 11, 2 / 11]) and anchor_shares(2, "mean") == [0.5, 0.5]
+    with pytest.raises(ValueError, match="rank, mean"):
+        anchor_shares(2, "max")
 
 
 def _hit(n: int, content: str, score: float) -> Hit:
