@@ -190,6 +190,8 @@ def sweep(
     refit: bool = True,
     samples: int = 8,
     copy_bias: float = 0.0,
+    source_agreement: float = 1.0,
+    source_pooling: str = "rank",
     echo: Any = print,
     progress: bool = False,
 ) -> dict[str, Any]:
@@ -200,7 +202,10 @@ def sweep(
     instead of training again on all of train: half the time, for runs compared across processes.
     The held-out split is generated once per decoding in ``decodings`` (the chosen one, else the first,
     is the headline). ``samples``: replies per example, ranked as served (``generate_batch``; 1: greedy),
-    for validation and the held-out split alike, with ``copy_bias`` (served: Settings.generator_copy_bias). ``progress``: a tqdm bar per training run (stderr)."""
+    for validation and the held-out split alike, with ``copy_bias`` (served: Settings.generator_copy_bias)
+    and the sources weighed ``source_agreement``, pooled by ``source_pooling`` (served: the settings'
+    generator_source_agreement / generator_source_pooling). ``progress``: a tqdm bar per training run (stderr)."""
+    ranked = {"samples": samples, "copy_bias": copy_bias, "source_agreement": source_agreement, "source_pooling": source_pooling}
     common = common or GeneratorConfig()
     train, heldout = by_split(examples)
     fit, val = validation_part(train)
@@ -215,7 +220,7 @@ def sweep(
         model, stats = train_one(base, tokenizer, fit, config, out / "runs" / f"val-{n}", progress=progress)
         val_refs = [e.target for e in val]
         by_val = {
-            d: chrf(generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=d, samples=samples, copy_bias=copy_bias), val_refs)
+            d: chrf(generate_batch(model, tokenizer, val, max_len=config.max_len, decoding=d, **ranked), val_refs)
             for d in decodings
         }
         row = {
@@ -247,7 +252,7 @@ def sweep(
         train_seconds = time.perf_counter() - started
     refs = [e.target for e in heldout]
     by_decoding = {
-        d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d, samples=samples, copy_bias=copy_bias) for d in decodings
+        d: generate_batch(model, tokenizer, heldout, max_len=config.max_len, decoding=d, **ranked) for d in decodings
     }
     hyps = by_decoding[decodings[0]]
     save_trained(model, config, out)
@@ -256,7 +261,7 @@ def sweep(
         "chosen": {**asdict(config), "learning_rate": config.learning_rate},
         "training": {**stats, "wall_seconds": round(train_seconds, 1)},
         "heldout": {
-            "n": len(heldout), "chrf++": chrf(hyps, refs), "decoding": decodings[0], "samples": samples, "copy_bias": copy_bias, "ids": [e.id for e in heldout],
+            "n": len(heldout), "chrf++": chrf(hyps, refs), "decoding": decodings[0], **ranked, "ids": [e.id for e in heldout],
             "generated": hyps,
         },
         "heldout_by_decoding": {d: {"chrf++": chrf(h, refs), "generated": h} for d, h in by_decoding.items()},
@@ -305,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from models.generator import load_base
     from webcare.settings import Settings
 
+    settings = Settings()  # the served decoding and ranking (WEBCARE_GENERATOR_* in the environment)
     started = time.perf_counter()
     base, tokenizer = load_base(args.base)
     grid = json.loads(args.grid.read_text()) if args.grid else DEFAULT_GRID
@@ -317,7 +323,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     encode_example(tokenizer, examples[0], common)  # fail early on a bad file
     decodings = [d.strip() for d in args.decodings.split(",") if d.strip()]
     sweep(base, tokenizer, examples, args.out, grid=grid, common=common, validate=not args.no_validation, decodings=decodings, refit=not args.no_refit,
-          samples=args.samples, copy_bias=Settings().generator_copy_bias if args.copy_bias is None else args.copy_bias, progress=args.progress)
+          samples=args.samples, copy_bias=settings.generator_copy_bias if args.copy_bias is None else args.copy_bias,
+          source_agreement=settings.generator_source_agreement, source_pooling=settings.generator_source_pooling, progress=args.progress)
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 

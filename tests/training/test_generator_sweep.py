@@ -76,6 +76,7 @@ def test_sweep_chooses_on_validation_and_saves_adapter(tiny, bieb_examples, tmp_
     assert result["chosen"]["lora"] is True  # only an adapter can travel back: LoRA wins when present
     assert result["heldout"]["n"] == 3 and len(result["heldout"]["generated"]) == 3 and result["heldout"]["samples"] == 2
     assert result["heldout"]["copy_bias"] == 3.0  # decoded as served, with the copy bias
+    assert (result["heldout"]["source_agreement"], result["heldout"]["source_pooling"]) == (1.0, "rank")  # ranked as served
     assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
     assert json.loads((tmp_path / "result.json").read_text())["heldout"]["ids"] == [e.id for e in test[:3]]
 
